@@ -1,0 +1,214 @@
+/**
+ * The bus: ZeroMQ PUB/SUB through an XSUB/XPUB proxy. Publishers connect to
+ * the proxy's XSUB side, subscribers to its XPUB side; topics are the kinds.
+ *
+ * High-water marks are set on purpose on every socket: when a queue is full,
+ * libzmq's PUB and XPUB drop, and the receiver counts the drop from the
+ * sequence gap (see envelope.ts); nothing grows without bound.
+ */
+import * as zmq from 'zeromq';
+import { SekiwakeError } from './errors.js';
+import { readBatchHeader, type BatchHeader, type Kind } from './envelope.js';
+
+/** High-water marks and kernel buffer sizes of one bus socket. */
+export interface BusSocketOptions {
+  sendHighWaterMark: number;
+  receiveHighWaterMark: number;
+}
+
+/** Milliseconds a closing socket may keep trying to deliver what it queued. */
+export const CLOSE_LINGER_MS = 2000;
+
+/**
+ * Sends batches to the proxy. zeromq.js allows one send at a time, so
+ * batches wait in a bounded queue; `publish` returns false (the caller counts
+ * the drop) when that queue is full.
+ */
+export class BusPublisher {
+  readonly id = (Math.random() * 0x1_0000_0000) >>> 0;
+  private readonly socket: zmq.Publisher;
+  private readonly queue: Array<[string, Buffer]> = [];
+  private readonly nextSeq = new Map<Kind, number>();
+  private sending = false;
+  private idle: (() => void) | null = null;
+  private failure: ((err: Error) => void) | null = null;
+
+  constructor(
+    readonly endpoint: string,
+    opts: BusSocketOptions,
+    readonly maxQueued: number,
+  ) {
+    this.socket = new zmq.Publisher({
+      sendHighWaterMark: opts.sendHighWaterMark,
+      linger: CLOSE_LINGER_MS,
+    });
+  }
+
+  /** Connects to the proxy's XSUB side; libzmq reconnects by itself. */
+  connect(): void {
+    try {
+      this.socket.connect(this.endpoint);
+    } catch (err) {
+      throw busError('connect', this.endpoint, err);
+    }
+  }
+
+  /** Called with an error when a send fails for a reason other than a full queue. */
+  onError(fn: (err: Error) => void): void {
+    this.failure = fn;
+  }
+
+  /** Batches waiting to be handed to libzmq. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * The sequence number to write into the next batch of `kind`, reserving
+   * `count` datagrams. Call only for a batch that will be published.
+   */
+  reserve(kind: Kind, count: number): number {
+    const seq = this.nextSeq.get(kind) ?? 0;
+    this.nextSeq.set(kind, seq + count);
+    return seq;
+  }
+
+  /** Queues a finished batch; false when the queue is full and it was not taken. */
+  publish(kind: Kind, batch: Buffer): boolean {
+    if (this.queue.length >= this.maxQueued) return false;
+    this.queue.push([kind, batch]);
+    if (!this.sending) void this.pump();
+    return true;
+  }
+
+  private async pump(): Promise<void> {
+    this.sending = true;
+    while (this.queue.length > 0) {
+      const msg = this.queue[0]!;
+      try {
+        await this.socket.send(msg);
+      } catch (err) {
+        this.failure?.(busError('send', this.endpoint, err));
+      }
+      this.queue.shift();
+    }
+    this.sending = false;
+    this.idle?.();
+  }
+
+  /** Sends what is queued (bounded by CLOSE_LINGER_MS), then closes. */
+  async close(): Promise<void> {
+    if (this.sending) {
+      await Promise.race([
+        new Promise<void>((r) => (this.idle = r)),
+        new Promise<void>((r) => setTimeout(r, CLOSE_LINGER_MS).unref()),
+      ]);
+    }
+    this.socket.close();
+  }
+}
+
+/** A received batch: its checked header and the whole envelope. */
+export interface ReceivedBatch {
+  header: BatchHeader;
+  batch: Buffer;
+}
+
+/**
+ * Receives batches of the given kinds from the proxy's XPUB side and hands
+ * each to `onBatch` in order. Malformed messages go to `onInvalid`.
+ */
+export class BusSubscriber {
+  private readonly socket: zmq.Subscriber;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    readonly endpoint: string,
+    readonly kinds: readonly Kind[],
+    opts: BusSocketOptions,
+  ) {
+    this.socket = new zmq.Subscriber({ receiveHighWaterMark: opts.receiveHighWaterMark, linger: 0 });
+  }
+
+  /** Connects and subscribes; libzmq reconnects by itself. */
+  connect(): void {
+    try {
+      this.socket.connect(this.endpoint);
+      for (const k of this.kinds) this.socket.subscribe(k);
+    } catch (err) {
+      throw busError('connect', this.endpoint, err);
+    }
+  }
+
+  /** Starts the receive loop. */
+  start(handlers: {
+    onBatch(b: ReceivedBatch): void;
+    onInvalid(err: SekiwakeError, bytes: number): void;
+  }): void {
+    this.running = (async () => {
+      for await (const frames of this.socket) {
+        const batch = frames[1];
+        if (frames.length !== 2 || batch === undefined) {
+          handlers.onInvalid(new SekiwakeError('E_ENVELOPE', 'bus message must have 2 frames'), 0);
+          continue;
+        }
+        let header: BatchHeader;
+        try {
+          header = readBatchHeader(batch);
+        } catch (err) {
+          handlers.onInvalid(err as SekiwakeError, batch.length);
+          continue;
+        }
+        handlers.onBatch({ header, batch });
+      }
+    })().catch((err: unknown) => {
+      if (!this.socket.closed) throw err;
+    });
+  }
+
+  /** Stops receiving and closes the socket. */
+  async close(): Promise<void> {
+    this.socket.close();
+    await this.running?.catch(() => undefined);
+  }
+}
+
+/** What a sequence check found for one batch. */
+export interface SequenceVerdict {
+  /** Datagrams missing just before this batch. */
+  lost: number;
+  /** True for a batch that starts before the end of the previous one. */
+  reordered: boolean;
+}
+
+/**
+ * Tracks, per publisher and kind, where the last batch ended, so that every
+ * receiving point can count what the bus lost before it. Bounded: the
+ * oldest publishers are forgotten first.
+ */
+export class SequenceTracker {
+  private readonly next = new Map<string, number>();
+
+  constructor(private readonly maxStreams = 4096) {}
+
+  /** Records `h` and says how many datagrams went missing before it. */
+  observe(h: BatchHeader): SequenceVerdict {
+    const key = `${h.publisher}/${h.kind}`;
+    const expected = this.next.get(key);
+    this.next.delete(key);
+    this.next.set(key, h.seq + h.count);
+    if (this.next.size > this.maxStreams) {
+      const oldest = this.next.keys().next().value;
+      if (oldest !== undefined) this.next.delete(oldest);
+    }
+    // A stream seen for the first time: what came before we joined is not loss.
+    if (expected === undefined) return { lost: 0, reordered: false };
+    if (h.seq < expected) return { lost: 0, reordered: true };
+    return { lost: h.seq - expected, reordered: false };
+  }
+}
+
+function busError(op: string, endpoint: string, err: unknown): SekiwakeError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new SekiwakeError('E_BUS', `bus ${op} on ${endpoint} failed: ${reason}`, { endpoint, op }, { cause: err });
+}

@@ -1,0 +1,173 @@
+/**
+ * The configuration of a whole Sekiwake stack: one file names the bus and
+ * every service. Each service reads its own section; `sekiwake up` checks
+ * them all before it starts anything.
+ */
+import { z } from 'zod';
+import { endpoint, host, int, logLevel, metricsListen, port } from './fields.js';
+
+/** The ZeroMQ bus: the proxy binds both endpoints, everyone else connects. */
+export const busSchema = z
+  .object({
+    /** XSUB side: publishers (capture) connect here. */
+    publishEndpoint: endpoint.default('tcp://127.0.0.1:5601'),
+    /** XPUB side: subscribers (forwarders, store, anomaly) connect here. */
+    subscribeEndpoint: endpoint.default('tcp://127.0.0.1:5602'),
+    /** ZMQ_SNDHWM in batches, on every sending socket of the bus. */
+    sendHighWaterMark: int(1, 1_000_000).default(2000),
+    /** ZMQ_RCVHWM in batches, on every receiving socket of the bus. */
+    receiveHighWaterMark: int(1, 1_000_000).default(2000),
+  })
+  .strict()
+  .prefault({});
+
+const portList = z.array(port).max(64);
+
+/** The capture service: libpcap on an interface, or a pcap file. */
+export const captureSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Interface name, or "any" for every interface (Linux cooked frames). */
+    interface: z.string().min(1).max(64).default('any'),
+    /** Read this pcap/pcapng file instead of an interface. */
+    readFile: z.string().min(1).optional(),
+    /** A BPF filter to use instead of the one built from the ports. */
+    filter: z.string().min(1).optional(),
+    snaplen: int(1500, 262144).default(262144),
+    /** Kernel capture buffer (pcap_set_buffer_size). */
+    bufferBytes: int(1 << 20, 1 << 30).default(64 << 20),
+    promiscuous: z.boolean().default(false),
+    /** libpcap buffer timeout: the longest a packet waits in the kernel. */
+    timeoutMs: int(1, 1000).default(10),
+    /** Destination UDP ports that mark each kind. */
+    ports: z
+      .object({
+        syslog: portList.default([514]),
+        flow: portList.default([2055, 4739, 6343]),
+        trap: portList.default([162]),
+      })
+      .strict()
+      .prefault({}),
+    batch: z
+      .object({
+        /** Most datagrams in one bus message. */
+        maxDatagrams: int(1, 65535).default(512),
+        /** Most bytes in one bus message. */
+        maxBytes: int(131072, 16 << 20).default(1 << 20),
+        /** Longest a datagram waits for its batch to fill. */
+        maxDelayMs: int(0, 1000).default(5),
+      })
+      .strict()
+      .prefault({}),
+    reassembly: z
+      .object({
+        timeoutMs: int(100, 120_000).default(30_000),
+        maxDatagrams: int(1, 1_000_000).default(4096),
+        maxBytes: int(65536, 1 << 30).default(32 << 20),
+      })
+      .strict()
+      .prefault({}),
+    /** Batches waiting for the bus before new ones are dropped (counted). */
+    maxQueuedBatches: int(1, 100_000).default(256),
+    metrics: metricsListen(9461),
+  })
+  .strict()
+  .prefault({});
+
+/** A UDP destination. */
+export const destinationSchema = z
+  .object({
+    host,
+    port,
+    /** Shown in metrics and logs; defaults to host:port. */
+    name: z.string().regex(/^[\w.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -').optional(),
+  })
+  .strict();
+
+/** A forwarder: delivers one kind to its destinations. */
+export const forwarderSchema = (defaultMetricsPort: number) =>
+  z
+    .object({
+      enabled: z.boolean().default(true),
+      destinations: z.array(destinationSchema).max(64).default([]),
+      /** SO_SNDBUF of each destination socket. */
+      sendBufferBytes: int(65536, 256 << 20).default(8 << 20),
+      metrics: metricsListen(defaultMetricsPort),
+    })
+    .strict()
+    .prefault({});
+
+/** The proxy joining publishers to subscribers. */
+export const proxySchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    metrics: metricsListen(9460),
+  })
+  .strict()
+  .prefault({});
+
+/** Every service, by the name it has on the command line. */
+export const servicesSchema = z
+  .object({
+    proxy: proxySchema,
+    capture: captureSchema,
+    'syslog-forwarder': forwarderSchema(9462),
+  })
+  .strict()
+  .prefault({});
+
+/** The whole file. */
+export const configSchema = z
+  .object({
+    log: z.object({ level: logLevel.default('info') }).strict().prefault({}),
+    bus: busSchema,
+    services: servicesSchema,
+  })
+  .strict()
+  .superRefine(checkPorts);
+
+/** A validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+export type CaptureConfig = Config['services']['capture'];
+export type ForwarderConfig = Config['services']['syslog-forwarder'];
+export type Destination = z.infer<typeof destinationSchema>;
+/** Names of the services a config describes. */
+export type ServiceName = keyof Config['services'];
+export const SERVICE_NAMES = Object.keys(servicesSchema.unwrap().shape) as ServiceName[];
+
+type Ctx = z.RefinementCtx;
+
+// A port can mark only one kind; and a forwarder that sends to a port the
+// capture watches on the same host would capture its own output, forever.
+function checkPorts(cfg: { services: { capture: CaptureConfig } & Record<string, unknown> }, ctx: Ctx) {
+  const cap = cfg.services.capture;
+  const owner = new Map<number, string>();
+  for (const [kind, list] of Object.entries(cap.ports)) {
+    list.forEach((p, i) => {
+      const other = owner.get(p);
+      if (other !== undefined && other !== kind) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', 'capture', 'ports', kind, i],
+          message: `port ${p} is already a ${other} port; a port marks one kind only`,
+        });
+      }
+      owner.set(p, kind);
+    });
+  }
+  if (!cap.enabled || cap.readFile || !['lo', 'any'].includes(cap.interface)) return;
+  const fwd = cfg.services['syslog-forwarder'] as ForwarderConfig;
+  fwd.destinations.forEach((d, i) => {
+    if (isLoopback(d.host) && owner.has(d.port)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['services', 'syslog-forwarder', 'destinations', i, 'port'],
+        message: `port ${d.port} on loopback is captured on ${cap.interface}: forwarding there would loop`,
+      });
+    }
+  });
+}
+
+function isLoopback(h: string): boolean {
+  return h === 'localhost' || h === '::1' || h.startsWith('127.');
+}

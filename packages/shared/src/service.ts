@@ -1,0 +1,103 @@
+/**
+ * The life of a service process: logger, metrics server, start, signals,
+ * a bounded drain on SIGTERM/SIGINT, and exit codes that tell a
+ * configuration mistake from a crash.
+ */
+import type { Config, ServiceName } from './config/schema.js';
+import { exitCodeFor, EXIT, SekiwakeError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { Metrics, serveMetrics, type HealthCheck } from './metrics.js';
+
+/** Longest a service may take to drain and stop before it is abandoned. */
+export const STOP_TIMEOUT_MS = 15_000;
+
+/** What a service's start function receives. */
+export interface ServiceContext {
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  /** Replica number within its group, from 0 (SEKIWAKE_REPLICA). */
+  replica: number;
+}
+
+/** A started service. */
+export interface RunningService {
+  /** Answers /healthz. */
+  health: HealthCheck;
+  /** Drains what was accepted and releases every resource. */
+  stop(): Promise<void>;
+  /** Settles when the service ends by itself (an offline capture at end of file). */
+  finished?: Promise<void>;
+}
+
+/** Starts a service from its context. */
+export type ServiceStart = (ctx: ServiceContext) => Promise<RunningService>;
+
+/**
+ * Runs one service until a signal or its own end, then exits the process.
+ * `metricsOf` picks the service's metrics listen address from the config.
+ */
+export async function runService(
+  name: ServiceName,
+  config: Config,
+  start: ServiceStart,
+): Promise<never> {
+  const replica = Number(process.env.SEKIWAKE_REPLICA ?? 0) || 0;
+  const log = createLogger(name, config.log.level);
+  const metrics = new Metrics(name, { replica: String(replica) });
+  const listen = config.services[name].metrics;
+  let service: RunningService | undefined;
+  try {
+    // The metrics port of replica N is the configured one plus N, so that
+    // replicas on one host do not collide; port 0 stays 0 (system's choice).
+    const port = listen.port === 0 ? 0 : listen.port + replica;
+    const server = await serveMetrics(metrics, listen.host, port, () => service?.health() ?? { ok: false, reason: 'starting' });
+    service = await start({ config, log, metrics, replica });
+    log.info({ metricsPort: server.port, replica }, 'service started');
+    const reason = await stopSignal(service);
+    log.info({ reason }, 'service stopping');
+    await withTimeout(service.stop(), STOP_TIMEOUT_MS, 'stop');
+    await server.close();
+    log.info({}, 'service stopped');
+    return exit(EXIT.OK);
+  } catch (err) {
+    logFailure(log, err);
+    return exit(exitCodeFor(err));
+  }
+}
+
+function stopSignal(service: RunningService): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onSignal = (sig: NodeJS.Signals) => resolve(sig);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    service.finished?.then(() => resolve('finished'), reject);
+  });
+}
+
+/** Logs an error that stops a process, with its code and context. */
+export function logFailure(log: Logger, err: unknown): void {
+  if (err instanceof SekiwakeError) {
+    log.error({ code: err.code, ...err.context, err }, 'service failed');
+  } else {
+    log.fatal({ err }, 'service crashed');
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SekiwakeError('E_INTERNAL', `${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function exit(code: number): never {
+  // Let pino's stdout writes finish before leaving.
+  process.stdout.write('', () => process.exit(code));
+  return undefined as never;
+}
