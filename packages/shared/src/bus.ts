@@ -63,6 +63,11 @@ export class BusPublisher {
     return this.queue.length;
   }
 
+  /** True when `publish` would refuse a batch. */
+  get full(): boolean {
+    return this.queue.length >= this.maxQueued;
+  }
+
   /**
    * The sequence number to write into the next batch of `kind`, reserving
    * `count` datagrams. Call only for a batch that will be published.

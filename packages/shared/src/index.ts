@@ -1,8 +1,11 @@
 export * from './errors.js';
 export * from './log.js';
 export * from './metrics.js';
+export type { Counter, Gauge, Histogram } from 'prom-client';
 export * from './address.js';
 export * from './envelope.js';
 export * from './bus.js';
 export * from './config/index.js';
 export * from './service.js';
+export * from './udp-destination.js';
+export * from './forwarder.js';

@@ -54,6 +54,8 @@ export async function runService(
     const server = await serveMetrics(metrics, listen.host, port, () => service?.health() ?? { ok: false, reason: 'starting' });
     service = await start({ config, log, metrics, replica });
     log.info({ metricsPort: server.port, replica }, 'service started');
+    // Under `sekiwake up`, tell the supervisor the next service may start.
+    process.send?.({ type: 'ready', metricsPort: server.port });
     const reason = await stopSignal(service);
     log.info({ reason }, 'service stopping');
     await withTimeout(service.stop(), STOP_TIMEOUT_MS, 'stop');

@@ -54,8 +54,6 @@ export const captureSchema = z
         maxDatagrams: int(1, 65535).default(512),
         /** Most bytes in one bus message. */
         maxBytes: int(131072, 16 << 20).default(1 << 20),
-        /** Longest a datagram waits for its batch to fill. */
-        maxDelayMs: int(0, 1000).default(5),
       })
       .strict()
       .prefault({}),
@@ -121,6 +119,8 @@ export const configSchema = z
   .object({
     log: z.object({ level: logLevel.default('info') }).strict().prefault({}),
     bus: busSchema,
+    /** `sekiwake up`, the process supervisor. */
+    up: z.object({ metrics: metricsListen(9459) }).strict().prefault({}),
     services: servicesSchema,
   })
   .strict()

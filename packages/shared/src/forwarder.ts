@@ -1,0 +1,125 @@
+/**
+ * The core every forwarder shares: subscribe to one kind on the bus and
+ * send each datagram's payload, unchanged, to every destination.
+ */
+import { BusSubscriber, SequenceTracker, type ReceivedBatch } from './bus.js';
+import type { Config, Destination } from './config/schema.js';
+import { readBatch, type Datagram, type Kind } from './envelope.js';
+import type { Logger } from './log.js';
+import { LogThrottle } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { Counter } from 'prom-client';
+import { UdpDestination } from './udp-destination.js';
+
+/** A forwarder's counters, labelled by destination where it applies. */
+export interface ForwarderMetrics {
+  received: Counter<'kind'>;
+  sent: Counter<'destination'>;
+  bytes: Counter<'destination'>;
+  errors: Counter<'destination' | 'code'>;
+  dropped: Counter<'reason'>;
+}
+
+/** Creates a forwarder's metrics. */
+export function forwarderMetrics(m: Metrics): ForwarderMetrics {
+  return {
+    received: m.counter({ name: 'forwarder_received_total', help: 'Datagrams received from the bus', labelNames: ['kind'] }),
+    sent: m.counter({ name: 'destination_sent_total', help: 'Datagrams sent to a destination', labelNames: ['destination'] }),
+    bytes: m.counter({ name: 'destination_bytes_total', help: 'Payload bytes sent to a destination', labelNames: ['destination'] }),
+    errors: m.counter({ name: 'destination_errors_total', help: 'Send errors reported for a destination', labelNames: ['destination', 'code'] }),
+    dropped: m.counter({ name: 'dropped_total', help: 'Datagrams not delivered, by reason', labelNames: ['reason'] }),
+  };
+}
+
+/** Options of a forwarder core. */
+export interface ForwarderOptions {
+  kind: Kind;
+  config: Config;
+  destinations: Destination[];
+  sendBufferBytes: number;
+  log: Logger;
+  metrics: ForwarderMetrics;
+  /** The registry the metrics live in (for hot-path counts). */
+  registry: Metrics;
+  /** Called for every datagram before it is sent (protocol accounting). */
+  inspect?: (d: Datagram) => void;
+}
+
+/** Destination display name: its configured name, or host:port. */
+export function destinationName(d: Destination): string {
+  return d.name ?? (d.host.includes(':') ? `[${d.host}]:${d.port}` : `${d.host}:${d.port}`);
+}
+
+/** A running forwarder core. */
+export class Forwarder {
+  readonly destinations: UdpDestination[];
+  private readonly subscriber: BusSubscriber;
+  private readonly sequences = new SequenceTracker();
+  private readonly invalidLog = new LogThrottle(10_000);
+
+  constructor(private readonly o: ForwarderOptions) {
+    const { bus } = o.config;
+    this.subscriber = new BusSubscriber(bus.subscribeEndpoint, [o.kind], bus);
+    this.destinations = o.destinations.map((d) => this.destination(d));
+  }
+
+  /** Opens every destination and starts receiving. */
+  start(): void {
+    for (const d of this.destinations) d.open();
+    this.subscriber.connect();
+    this.subscriber.start({
+      onBatch: (b) => this.onBatch(b),
+      onInvalid: (err, bytes) => {
+        this.o.metrics.dropped.inc({ reason: 'envelope_invalid' });
+        const skipped = this.invalidLog.hit();
+        if (skipped >= 0) this.o.log.warn({ code: err.code, bytes, skipped }, 'invalid bus message');
+      },
+    });
+    this.o.log.info({ kind: this.o.kind, destinations: this.destinations.length }, 'forwarder subscribed');
+  }
+
+  /** True when every destination is connected. */
+  get allUp(): boolean {
+    return this.destinations.every((d) => d.up);
+  }
+
+  /** Stops receiving, lets queued sends leave, closes the sockets. */
+  async stop(): Promise<void> {
+    await this.subscriber.close();
+    await Promise.all(this.destinations.map((d) => d.close()));
+  }
+
+  private onBatch({ header, batch }: ReceivedBatch) {
+    const { metrics, inspect } = this.o;
+    const { lost } = this.sequences.observe(header);
+    if (lost > 0) metrics.dropped.inc({ reason: 'bus_gap' }, lost);
+    const dests = this.destinations;
+    if (dests.length === 0) metrics.dropped.inc({ reason: 'no_destination' }, header.count);
+    try {
+      readBatch(batch, (d) => {
+        inspect?.(d);
+        for (let i = 0; i < dests.length; i++) dests[i]!.send(d.payload);
+      });
+    } catch (err) {
+      metrics.dropped.inc({ reason: 'envelope_invalid' }, header.count);
+      return;
+    }
+    metrics.received.inc({ kind: header.kind }, header.count);
+  }
+
+  private destination(d: Destination): UdpDestination {
+    const name = destinationName(d);
+    const m = this.o.metrics;
+    const sent = this.o.registry.hot(m.sent, { destination: name });
+    const bytes = this.o.registry.hot(m.bytes, { destination: name });
+    return new UdpDestination(
+      { host: d.host, port: d.port, name, sendBufferBytes: this.o.sendBufferBytes },
+      {
+        sent: (n) => { sent.add(); bytes.add(n); },
+        dropped: (reason) => m.dropped.inc({ reason }),
+        error: (code) => m.errors.inc({ destination: name, code }),
+      },
+      this.o.log,
+    );
+  }
+}
