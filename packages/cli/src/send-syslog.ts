@@ -6,6 +6,7 @@
 import { createSocket } from 'node:dgram';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
 
 /** What to send. */
 export interface SyslogSendOptions {
@@ -33,19 +34,19 @@ export interface SendReport {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** Ticks of the pacing loop; each sends what is due. */
 const TICK_MS = 2;
+const HOST = hostname().replace(/\s/g, '') || 'localhost';
 
 /** An RFC 3164 or RFC 5424 message with facility local0, severity notice. */
 export function syslogMessage(seq: number, o: Pick<SyslogSendOptions, 'format' | 'size'>, now = new Date()): Buffer {
-  const host = hostname().replace(/\s/g, '') || 'localhost';
   const pri = '<133>';
   const body = `seq=${seq}`;
   let head: string;
   if (o.format === 'rfc5424') {
-    head = `${pri}1 ${now.toISOString()} ${host} sekiwake-send ${process.pid} TEST - `;
+    head = `${pri}1 ${now.toISOString()} ${HOST} sekiwake-send ${process.pid} TEST - `;
   } else {
     const d = now.getDate().toString().padStart(2, ' ');
     const t = now.toTimeString().slice(0, 8);
-    head = `${pri}${MONTHS[now.getMonth()]} ${d} ${t} ${host} sekiwake-send[${process.pid}]: `;
+    head = `${pri}${MONTHS[now.getMonth()]} ${d} ${t} ${HOST} sekiwake-send[${process.pid}]: `;
   }
   let msg = head + body;
   if (o.size !== undefined) msg = msg.length < o.size ? `${msg} ${'x'.repeat(o.size - msg.length - 1)}` : msg.slice(0, o.size);
@@ -54,14 +55,13 @@ export function syslogMessage(seq: number, o: Pick<SyslogSendOptions, 'format' |
 
 /** Sends `count` messages at `rate` per second and reports. */
 export async function sendSyslog(o: SyslogSendOptions): Promise<SendReport> {
-  const socket = createSocket({ type: isIP(o.host) === 6 ? 'udp6' : 'udp4', sendBufferSize: 4 << 20 });
+  const address = isIP(o.host) ? o.host : (await lookup(o.host)).address;
+  const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4', sendBufferSize: 4 << 20 });
   let errors = 0;
   socket.on('error', () => errors++);
-  if (o.source) await new Promise<void>((r) => socket.bind(0, o.source, () => r()));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.connect(o.port, o.host, () => resolve());
-  });
+  // Not connected, like a device's syslog socket: a passive capture host
+  // answers ICMP port-unreachable, which would fail a connected socket's sends.
+  await new Promise<void>((r) => socket.bind(0, o.source, () => r()));
   const t0 = performance.now();
   let sent = 0;
   const now = new Date();
@@ -69,7 +69,7 @@ export async function sendSyslog(o: SyslogSendOptions): Promise<SendReport> {
     const due = o.rate > 0 ? Math.min(o.count, Math.floor(((performance.now() - t0) / 1000) * o.rate) + 1) : o.count;
     for (; sent < due; sent++) {
       if (sent % 1000 === 0) now.setTime(Date.now());
-      socket.send(syslogMessage(o.startSeq + sent, o, now));
+      socket.send(syslogMessage(o.startSeq + sent, o, now), o.port, address);
       // Let libuv drain its queue now and then rather than grow it.
       if (socket.getSendQueueCount() > 4096) break;
     }

@@ -19,18 +19,28 @@ export interface BusSocketOptions {
 /** Milliseconds a closing socket may keep trying to deliver what it queued. */
 export const CLOSE_LINGER_MS = 2000;
 
+/** Longest a publisher waits for the first subscription before it starts. */
+export const SUBSCRIPTION_WAIT_MS = 3000;
+
 /**
- * Sends batches to the proxy. zeromq.js allows one send at a time, so
- * batches wait in a bounded queue; `publish` returns false (the caller counts
- * the drop) when that queue is full.
+ * Sends batches to the proxy. It is an XPUB socket connected to the proxy's
+ * XSUB side, so it hears every subscription: it knows which kinds have a
+ * subscriber (datagrams of a kind nobody wants are counted, not silently
+ * filtered), and it can wait for the subscriptions before publishing the
+ * first batch (ZeroMQ's "slow joiner"). ZMQ_XPUB_NODROP makes a full queue
+ * push back instead of dropping silently; zeromq.js allows one send at a
+ * time, so batches then wait in a bounded queue and `publish` refuses
+ * (the caller counts the drop) once it is full.
  */
 export class BusPublisher {
   readonly id = (Math.random() * 0x1_0000_0000) >>> 0;
-  private readonly socket: zmq.Publisher;
+  private readonly socket: zmq.XPublisher;
   private readonly queue: Array<[string, Buffer]> = [];
   private readonly nextSeq = new Map<Kind, number>();
+  private readonly topics = new Set<string>();
   private sending = false;
   private idle: (() => void) | null = null;
+  private subscribed: (() => void) | null = null;
   private failure: ((err: Error) => void) | null = null;
 
   constructor(
@@ -38,8 +48,9 @@ export class BusPublisher {
     opts: BusSocketOptions,
     readonly maxQueued: number,
   ) {
-    this.socket = new zmq.Publisher({
+    this.socket = new zmq.XPublisher({
       sendHighWaterMark: opts.sendHighWaterMark,
+      noDrop: true,
       linger: CLOSE_LINGER_MS,
     });
   }
@@ -51,9 +62,28 @@ export class BusPublisher {
     } catch (err) {
       throw busError('connect', this.endpoint, err);
     }
+    void this.listen();
   }
 
-  /** Called with an error when a send fails for a reason other than a full queue. */
+  /** Resolves at the first subscription heard, or after `timeoutMs` without one. */
+  waitForSubscribers(timeoutMs = SUBSCRIPTION_WAIT_MS): Promise<boolean> {
+    if (this.topics.size > 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.subscribed = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  }
+
+  /** True when some subscriber wants `kind` (ZeroMQ prefix matching). */
+  hasSubscriber(kind: Kind): boolean {
+    for (const t of this.topics) if (kind.startsWith(t)) return true;
+    return false;
+  }
+
+  /** Called with an error when a send fails. */
   onError(fn: (err: Error) => void): void {
     this.failure = fn;
   }
@@ -84,6 +114,23 @@ export class BusPublisher {
     this.queue.push([kind, batch]);
     if (!this.sending) void this.pump();
     return true;
+  }
+
+  // Subscription messages: byte 1 then the topic to subscribe, byte 0 to
+  // unsubscribe. A non-verbose XPUB passes only the first and the last.
+  private async listen(): Promise<void> {
+    try {
+      for await (const [frame] of this.socket) {
+        if (frame === undefined || frame.length === 0) continue;
+        const topic = frame.subarray(1).toString('latin1');
+        if (frame[0] === 1) this.topics.add(topic);
+        else this.topics.delete(topic);
+        this.subscribed?.();
+        this.subscribed = null;
+      }
+    } catch (err) {
+      if (!this.socket.closed) this.failure?.(busError('receive', this.endpoint, err));
+    }
   }
 
   private async pump(): Promise<void> {

@@ -7,6 +7,7 @@
 import { forEachPacket, PcapCapture } from '@sekiwake/pcap';
 import {
   BusPublisher,
+  SUBSCRIPTION_WAIT_MS,
   SekiwakeError,
   type CaptureConfig,
   type RunningService,
@@ -30,6 +31,9 @@ export async function start(ctx: ServiceContext): Promise<RunningService> {
   const { counts, gauges } = captureMetrics(ctx.metrics);
   const publisher = new BusPublisher(ctx.config.bus.publishEndpoint, ctx.config.bus, cfg.maxQueuedBatches);
   publisher.connect();
+  publisher.onError((err) => log.error({ err }, 'bus send failed'));
+  const heard = await publisher.waitForSubscribers();
+  if (!heard) log.warn({ waitedMs: SUBSCRIPTION_WAIT_MS }, 'no subscriber on the bus yet: datagrams are counted as no_subscriber');
   const pipeline = new CapturePipeline(cfg, pcap.linktype, publisher, counts);
   log.info({ linktype: pcap.linktype, filter, publish: ctx.config.bus.publishEndpoint }, 'capture opened');
 

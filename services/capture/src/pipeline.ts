@@ -84,15 +84,17 @@ export class CapturePipeline {
     if (enc.count >= this.maxDatagrams) this.publish(kind);
   }
 
-  // A batch the bus queue cannot take is dropped whole and counted here; it
-  // takes no sequence numbers, so receivers do not count it a second time.
+  // A batch the bus queue cannot take, or that no subscriber wants, is
+  // dropped whole and counted here; it takes no sequence numbers, so
+  // receivers do not count it a second time.
   private publish(kind: Kind) {
     const enc = this.encoders[kind];
     const n = enc.count;
     if (n === 0) return;
-    if (this.publisher.full) {
+    const refused = this.publisher.full ? 'queue_full' : !this.publisher.hasSubscriber(kind) ? 'no_subscriber' : null;
+    if (refused !== null) {
       enc.take(0, 0);
-      this.counts.drops.get('queue_full')!.add(n);
+      this.counts.drops.get(refused)!.add(n);
       return;
     }
     const batch = enc.take(this.publisher.id, this.publisher.reserve(kind, n))!;

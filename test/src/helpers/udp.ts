@@ -1,0 +1,33 @@
+/** A UDP listener that keeps every datagram it receives, for assertions. */
+import { createSocket } from 'node:dgram';
+import type { TestContext } from 'node:test';
+
+/** What a listener has received. */
+export interface Listener {
+  port: number;
+  datagrams: Buffer[];
+  /** Resolves once `n` datagrams arrived and then `quietMs` passed with none. */
+  settle(n: number, timeoutMs?: number, quietMs?: number): Promise<Buffer[]>;
+}
+
+/** Listens on host:port (port 0 picks one) until the test ends. */
+export async function listenUdp(t: TestContext, host: string, port = 0): Promise<Listener> {
+  const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 32 << 20 });
+  const datagrams: Buffer[] = [];
+  let last = Date.now();
+  socket.on('message', (m) => { datagrams.push(m); last = Date.now(); });
+  await new Promise<void>((r) => socket.bind(port, host, () => r()));
+  t.after(() => new Promise<void>((r) => socket.close(() => r())));
+  return {
+    port: socket.address().port,
+    datagrams,
+    async settle(n, timeoutMs = 20_000, quietMs = 500) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        if (datagrams.length >= n && Date.now() - last >= quietMs) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return datagrams;
+    },
+  };
+}
