@@ -1,33 +1,42 @@
 /** IP address helpers shared by every service (addresses travel as bytes). */
 import { isIP } from 'node:net';
 
-/** Text form of a 4- or 16-byte address: dotted IPv4, RFC 5952 IPv6. */
+/** Dotted-quad IPv4 (RFC 791) or RFC 5952 canonical IPv6 text of a 4- or 16-byte address. */
 export function formatAddress(addr: Uint8Array): string {
   if (addr.length === 4) return `${addr[0]}.${addr[1]}.${addr[2]}.${addr[3]}`;
-  if (addr.length !== 16) return '';
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((addr[i]! << 8) | addr[i + 1]!);
-  return formatIpv6Words(words);
+  if (addr.length !== 16) {
+    throw new RangeError(`an IP address has 4 or 16 bytes, not ${addr.length}`);
+  }
+  const groups = new Array<number>(8);
+  for (let i = 0; i < 8; i++) groups[i] = (addr[2 * i]! << 8) | addr[2 * i + 1]!;
+  if (isV4Mapped(groups)) return `::ffff:${formatAddress(addr.subarray(12))}`;
+  return compress(groups);
 }
 
-// RFC 5952: lower case, no leading zeros, the longest run (first if tied) of
-// two or more zero words becomes "::", IPv4-mapped addresses keep the dotted tail.
-function formatIpv6Words(words: number[]): string {
-  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
-    const a = words[6]!, b = words[7]!;
-    return `::ffff:${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
-  }
-  let best = -1, bestLen = 1;
+// RFC 5952 section 5: IPv4-mapped addresses keep the dotted last 32 bits.
+function isV4Mapped(g: number[]): boolean {
+  return g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff;
+}
+
+// RFC 5952 section 4.2: the longest run of two or more zero groups becomes
+// "::", the first one on a tie; a lone zero group stays "0".
+function compress(groups: number[]): string {
+  let bestAt = -1;
+  let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) { i++; continue; }
     let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
   }
-  const hex = words.map((w) => w.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  const hex = groups.map((g) => g.toString(16)); // lower case, no leading zeros
+  if (bestAt < 0) return hex.join(':');
+  const head = hex.slice(0, bestAt).join(':');
+  const tail = hex.slice(bestAt + bestLen).join(':');
+  return `${head}::${tail}`;
 }
 
 /** Bytes of a textual IPv4 or IPv6 address, or null when it is not one. */

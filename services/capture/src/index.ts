@@ -39,7 +39,9 @@ export async function start(ctx: ServiceContext): Promise<RunningService> {
 
   const kernel = { received: 0, dropped: 0, ifDropped: 0 };
   const housekeeping = setInterval(() => {
-    pipeline.decoder.expire(Date.now());
+    // Fragment timeouts run on the packets' clock: a file replayed at full
+    // speed must not time out fragments that were a millisecond apart.
+    pipeline.decoder.expire(cfg.readFile ? pipeline.lastFrameMs : Date.now());
     sampleStats(pcap, kernel, gauges, pipeline, publisher);
   }, HOUSEKEEPING_INTERVAL_MS);
 

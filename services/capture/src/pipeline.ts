@@ -26,6 +26,8 @@ export class CapturePipeline {
   private readonly encoders: Record<Kind, BatchEncoder>;
   private readonly out: Datagram;
   private readonly maxDatagrams: number;
+  /** Capture time of the latest frame (ms): the reassembly clock of a file replay. */
+  lastFrameMs = 0;
 
   constructor(
     cfg: CaptureConfig,
@@ -50,6 +52,7 @@ export class CapturePipeline {
   readonly onFrame = (frame: Uint8Array, tsSec: number, tsNsec: number, wirelen: number): void => {
     this.counts.packets.add();
     this.counts.bytes.add(frame.length);
+    this.lastFrameMs = tsSec * 1000 + tsNsec / 1e6;
     const d = this.decoder.decode(this.linktype, frame, wirelen, tsSec, tsNsec);
     if (d === null) return;
     const kind = this.classifier.kind(d.dstPort);
