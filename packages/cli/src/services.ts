@@ -10,6 +10,14 @@ export async function loadService(name: ServiceName): Promise<ServiceStart> {
       return (await import('@sekiwake/capture')).start;
     case 'syslog-forwarder':
       return (await import('@sekiwake/syslog-forwarder')).start;
+    case 'xflow-forwarder':
+      return (await import('@sekiwake/xflow-forwarder')).start;
+    case 'snmptrap-forwarder':
+      return (await import('@sekiwake/snmptrap-forwarder')).start;
+    case 'store':
+      return (await import('@sekiwake/store')).start;
+    case 'anomaly':
+      return (await import('@sekiwake/anomaly')).start;
   }
 }
 
@@ -18,4 +26,12 @@ export async function loadService(name: ServiceName): Promise<ServiceStart> {
  * capture last, so that nothing is published before someone listens.
  * Stopping goes the other way, so the capture stops feeding first.
  */
-export const START_ORDER: readonly ServiceName[] = ['proxy', 'syslog-forwarder', 'capture'];
+export const START_ORDER: readonly ServiceName[] = [
+  'proxy',
+  'store',
+  'anomaly',
+  'syslog-forwarder',
+  'xflow-forwarder',
+  'snmptrap-forwarder',
+  'capture',
+];

@@ -3,7 +3,8 @@
  * send each datagram's payload, unchanged, to every destination.
  */
 import { BusSubscriber, SequenceTracker, type ReceivedBatch } from './bus.js';
-import type { Config, Destination } from './config/schema.js';
+import type { Config } from './config/schema.js';
+import type { Destination } from './config/forwarder.js';
 import { readBatch, type Datagram, type Kind } from './envelope.js';
 import type { Logger } from './log.js';
 import { LogThrottle } from './log.js';

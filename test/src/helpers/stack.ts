@@ -35,6 +35,11 @@ export function testConfig(dir: string, over: unknown = {}): Record<string, unkn
         proxy: { metrics },
         capture: { interface: 'lo', ports: { syslog: [], flow: [], trap: [] }, metrics },
         'syslog-forwarder': { destinations: [], metrics },
+        // Tests enable what they exercise.
+        'xflow-forwarder': { enabled: false, metrics },
+        'snmptrap-forwarder': { enabled: false, metrics },
+        store: { enabled: false, metrics },
+        anomaly: { enabled: false, metrics },
       },
     },
     over,

@@ -4,7 +4,12 @@
  * them all before it starts anything.
  */
 import { z } from 'zod';
-import { endpoint, host, int, logLevel, metricsListen, port } from './fields.js';
+import { endpoint, int, logLevel, metricsListen, port } from './fields.js';
+import { destinationSchema, forwarderSchema } from './forwarder.js';
+import { anomalySchema } from './services/anomaly.js';
+import { snmptrapForwarderSchema } from './services/snmptrap-forwarder.js';
+import { storeSchema } from './services/store.js';
+import { xflowForwarderSchema } from './services/xflow-forwarder.js';
 
 /** The ZeroMQ bus: the proxy binds both endpoints, everyone else connects. */
 export const busSchema = z
@@ -72,29 +77,6 @@ export const captureSchema = z
   .strict()
   .prefault({});
 
-/** A UDP destination. */
-export const destinationSchema = z
-  .object({
-    host,
-    port,
-    /** Shown in metrics and logs; defaults to host:port. */
-    name: z.string().regex(/^[\w.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -').optional(),
-  })
-  .strict();
-
-/** A forwarder: delivers one kind to its destinations. */
-export const forwarderSchema = (defaultMetricsPort: number) =>
-  z
-    .object({
-      enabled: z.boolean().default(true),
-      destinations: z.array(destinationSchema).max(64).default([]),
-      /** SO_SNDBUF of each destination socket. */
-      sendBufferBytes: int(65536, 256 << 20).default(8 << 20),
-      metrics: metricsListen(defaultMetricsPort),
-    })
-    .strict()
-    .prefault({});
-
 /** The proxy joining publishers to subscribers. */
 export const proxySchema = z
   .object({
@@ -110,6 +92,10 @@ export const servicesSchema = z
     proxy: proxySchema,
     capture: captureSchema,
     'syslog-forwarder': forwarderSchema(9462),
+    'xflow-forwarder': xflowForwarderSchema,
+    'snmptrap-forwarder': snmptrapForwarderSchema,
+    store: storeSchema,
+    anomaly: anomalySchema,
   })
   .strict()
   .prefault({});
@@ -130,12 +116,14 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type CaptureConfig = Config['services']['capture'];
 export type ForwarderConfig = Config['services']['syslog-forwarder'];
-export type Destination = z.infer<typeof destinationSchema>;
 /** Names of the services a config describes. */
 export type ServiceName = keyof Config['services'];
 export const SERVICE_NAMES = Object.keys(servicesSchema.unwrap().shape) as ServiceName[];
 
 type Ctx = z.RefinementCtx;
+
+/** The services that deliver datagrams to destinations. */
+export const FORWARDERS = ['syslog-forwarder', 'xflow-forwarder', 'snmptrap-forwarder'] as const;
 
 // A port can mark only one kind; and a forwarder that sends to a port the
 // capture watches on the same host would capture its own output, forever.
@@ -156,16 +144,18 @@ function checkPorts(cfg: { services: { capture: CaptureConfig } & Record<string,
     });
   }
   if (!cap.enabled || cap.readFile || !['lo', 'any'].includes(cap.interface)) return;
-  const fwd = cfg.services['syslog-forwarder'] as ForwarderConfig;
-  fwd.destinations.forEach((d, i) => {
-    if (isLoopback(d.host) && owner.has(d.port)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['services', 'syslog-forwarder', 'destinations', i, 'port'],
-        message: `port ${d.port} on loopback is captured on ${cap.interface}: forwarding there would loop`,
-      });
-    }
-  });
+  for (const name of FORWARDERS) {
+    const fwd = cfg.services[name] as ForwarderConfig;
+    fwd.destinations.forEach((d, i) => {
+      if (isLoopback(d.host) && owner.has(d.port)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'destinations', i, 'port'],
+          message: `port ${d.port} on loopback is captured on ${cap.interface}: forwarding there would loop`,
+        });
+      }
+    });
+  }
 }
 
 function isLoopback(h: string): boolean {

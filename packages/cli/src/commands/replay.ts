@@ -1,0 +1,7 @@
+/** `sekiwake replay`: not built yet. */
+import { usage } from './args.js';
+
+/** Runs the command. */
+export async function run(_args: string[]): Promise<number> {
+  throw usage('replay is not available yet');
+}

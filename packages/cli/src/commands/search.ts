@@ -1,0 +1,7 @@
+/** `sekiwake search`: not built yet. */
+import { usage } from './args.js';
+
+/** Runs the command. */
+export async function run(_args: string[]): Promise<number> {
+  throw usage('search is not available yet');
+}
