@@ -44,6 +44,11 @@ export interface ForwarderOptions {
   registry: Metrics;
   /** Called for every datagram before it is sent (protocol accounting). */
   inspect?: (d: Datagram) => void;
+  /**
+   * Called when a destination connects, before any datagram is sent to it;
+   * `send` delivers to that destination only (e.g. cached flow templates).
+   */
+  onDestinationUp?: (name: string, send: (payload: Uint8Array) => void) => void;
 }
 
 /** Destination display name: its configured name, or host:port. */
@@ -113,14 +118,16 @@ export class Forwarder {
     const m = this.o.metrics;
     const sent = this.o.registry.hot(m.sent, { destination: name });
     const bytes = this.o.registry.hot(m.bytes, { destination: name });
-    return new UdpDestination(
+    const dest: UdpDestination = new UdpDestination(
       { host: d.host, port: d.port, name, sendBufferBytes: this.o.sendBufferBytes },
       {
+        up: () => this.o.onDestinationUp?.(name, (p) => dest.send(p)),
         sent: (n) => { sent.add(); bytes.add(n); },
         dropped: (reason) => m.dropped.inc({ reason }),
         error: (code) => m.errors.inc({ destination: name, code }),
       },
       this.o.log,
     );
+    return dest;
   }
 }

@@ -21,6 +21,8 @@ export type DestinationDrop = 'destination_down' | 'send_queue_full';
 
 /** What a destination reports, per datagram or error. */
 export interface DestinationEvents {
+  /** The socket is connected (first time or again): sends go out from now. */
+  up?(): void;
   sent(bytes: number): void;
   dropped(reason: DestinationDrop): void;
   error(code: string): void;
@@ -99,6 +101,7 @@ export class UdpDestination {
       this.ready = true;
       this.backoffMs = RECONNECT_MIN_MS;
       this.log.info({ destination: name, address, port }, 'destination connected');
+      this.events.up?.();
     } catch (err) {
       this.events.error((err as NodeJS.ErrnoException).code ?? 'EUNKNOWN');
       this.log.warn({ destination: name, err, retryMs: this.backoffMs }, 'destination unavailable');
