@@ -160,6 +160,23 @@ export class BusPublisher {
   }
 }
 
+/**
+ * zeromq.js allows one send in progress per socket; this puts the sends of
+ * several callers (a data path, a heartbeat timer) one after the other.
+ */
+export class SendQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(private readonly socket: { send(msg: zmq.MessageLike[] | zmq.MessageLike): Promise<void> }) {}
+
+  /** Sends after every send queued before; rejects as that send does. */
+  send(msg: zmq.MessageLike[] | zmq.MessageLike): Promise<void> {
+    const p = this.tail.then(() => this.socket.send(msg));
+    this.tail = p.catch(() => undefined);
+    return p;
+  }
+}
+
 /** A received batch: its checked header and the whole envelope. */
 export interface ReceivedBatch {
   header: BatchHeader;

@@ -3,6 +3,9 @@
  * send each datagram's payload, unchanged, to every destination.
  */
 import { BusSubscriber, SequenceTracker, type ReceivedBatch } from './bus.js';
+import { GroupMember } from './group.js';
+import { readBatchHeader } from './envelope.js';
+import { SekiwakeError } from './errors.js';
 import type { Config } from './config/schema.js';
 import type { Destination } from './config/forwarder.js';
 import { readBatch, type Datagram, type Kind } from './envelope.js';
@@ -42,6 +45,10 @@ export interface ForwarderOptions {
   metrics: ForwarderMetrics;
   /** The registry the metrics live in (for hot-path counts). */
   registry: Metrics;
+  /** The replica group to share the stream with, or null to receive everything. */
+  group: string | null;
+  /** This replica's number (for its name in the group). */
+  replica: number;
   /** Called for every datagram before it is sent (protocol accounting). */
   inspect?: (d: Datagram) => void;
   /**
@@ -49,6 +56,8 @@ export interface ForwarderOptions {
    * `send` delivers to that destination only (e.g. cached flow templates).
    */
   onDestinationUp?: (name: string, send: (payload: Uint8Array) => void) => void;
+  /** Called with each datagram a destination sends back (SNMP inform responses). */
+  onDestinationMessage?: (name: string, msg: Buffer) => void;
 }
 
 /** Destination display name: its configured name, or host:port. */
@@ -59,39 +68,58 @@ export function destinationName(d: Destination): string {
 /** A running forwarder core. */
 export class Forwarder {
   readonly destinations: UdpDestination[];
-  private readonly subscriber: BusSubscriber;
+  private readonly subscriber: BusSubscriber | null;
+  private readonly member: GroupMember | null;
   private readonly sequences = new SequenceTracker();
   private readonly invalidLog = new LogThrottle(10_000);
 
   constructor(private readonly o: ForwarderOptions) {
     const { bus } = o.config;
-    this.subscriber = new BusSubscriber(bus.subscribeEndpoint, [o.kind], bus);
+    this.member = o.group === null ? null : new GroupMember(bus.groupEndpoint, o.group, [o.kind], o.replica, bus);
+    this.subscriber = o.group === null ? new BusSubscriber(bus.subscribeEndpoint, [o.kind], bus) : null;
     this.destinations = o.destinations.map((d) => this.destination(d));
   }
 
   /** Opens every destination and starts receiving. */
   start(): void {
     for (const d of this.destinations) d.open();
-    this.subscriber.connect();
-    this.subscriber.start({
-      onBatch: (b) => this.onBatch(b),
-      onInvalid: (err, bytes) => {
-        this.o.metrics.dropped.inc({ reason: 'envelope_invalid' });
-        const skipped = this.invalidLog.hit();
-        if (skipped >= 0) this.o.log.warn({ code: err.code, bytes, skipped }, 'invalid bus message');
-      },
-    });
-    this.o.log.info({ kind: this.o.kind, destinations: this.destinations.length }, 'forwarder subscribed');
+    const onInvalid = (err: SekiwakeError, bytes: number) => {
+      this.o.metrics.dropped.inc({ reason: 'envelope_invalid' });
+      const skipped = this.invalidLog.hit();
+      if (skipped >= 0) this.o.log.warn({ code: err.code, bytes, skipped }, 'invalid bus message');
+    };
+    if (this.member !== null) {
+      const member = this.member;
+      member.start((_topic, batch) => {
+        let header;
+        try {
+          header = readBatchHeader(batch);
+        } catch (err) {
+          return onInvalid(err as SekiwakeError, batch.length);
+        }
+        this.onBatch({ header, batch });
+        member.handled(header.count);
+      });
+    } else {
+      this.subscriber!.connect();
+      this.subscriber!.start({ onBatch: (b) => this.onBatch(b), onInvalid });
+    }
+    const group = this.o.group;
+    this.o.log.info({ kind: this.o.kind, destinations: this.destinations.length, group }, 'forwarder subscribed');
   }
 
-  /** True when every destination is connected. */
-  get allUp(): boolean {
-    return this.destinations.every((d) => d.up);
+  /** Healthy: every destination connected and, in a group, the proxy answering. */
+  health(): { ok: true } | { ok: false; reason: string } {
+    if (!this.destinations.every((d) => d.up)) return { ok: false, reason: 'a destination is not connected' };
+    if (this.member !== null && !this.member.connected) return { ok: false, reason: 'no heartbeat from the proxy' };
+    return { ok: true };
   }
 
   /** Stops receiving, lets queued sends leave, closes the sockets. */
   async stop(): Promise<void> {
-    await this.subscriber.close();
+    await this.subscriber?.close();
+    const missing = (await this.member?.close()) ?? 0;
+    if (missing > 0) this.o.metrics.dropped.inc({ reason: 'leave_drain_timeout' }, missing);
     await Promise.all(this.destinations.map((d) => d.close()));
   }
 
@@ -125,6 +153,7 @@ export class Forwarder {
         sent: (n) => { sent.add(); bytes.add(n); },
         dropped: (reason) => m.dropped.inc({ reason }),
         error: (code) => m.errors.inc({ destination: name, code }),
+        received: (msg) => this.o.onDestinationMessage?.(name, msg),
       },
       this.o.log,
     );

@@ -9,3 +9,6 @@ export * from './config/index.js';
 export * from './service.js';
 export * from './udp-destination.js';
 export * from './forwarder.js';
+export * from './group.js';
+export * from './flow/index.js';
+export * from './snmp/index.js';

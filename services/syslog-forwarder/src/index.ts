@@ -23,10 +23,12 @@ export async function start(ctx: ServiceContext): Promise<RunningService> {
     log,
     metrics: forwarderMetrics(ctx.metrics),
     registry: ctx.metrics,
+    group: cfg.replicaGroup === undefined ? 'syslog-forwarder' : cfg.replicaGroup,
+    replica: ctx.replica,
   });
   fwd.start();
   return {
-    health: () => (fwd.allUp ? { ok: true } : { ok: false, reason: 'a destination is not connected' }),
+    health: () => fwd.health(),
     stop: () => fwd.stop(),
   };
 }

@@ -6,6 +6,8 @@ import type { TestContext } from 'node:test';
 export interface Listener {
   port: number;
   datagrams: Buffer[];
+  /** The sender's port of each datagram, in the same order. */
+  senders: number[];
   /** Resolves once `n` datagrams arrived and then `quietMs` passed with none. */
   settle(n: number, timeoutMs?: number, quietMs?: number): Promise<Buffer[]>;
 }
@@ -14,13 +16,15 @@ export interface Listener {
 export async function listenUdp(t: TestContext, host: string, port = 0): Promise<Listener> {
   const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 32 << 20 });
   const datagrams: Buffer[] = [];
+  const senders: number[] = [];
   let last = Date.now();
-  socket.on('message', (m) => { datagrams.push(m); last = Date.now(); });
+  socket.on('message', (m, rinfo) => { datagrams.push(m); senders.push(rinfo.port); last = Date.now(); });
   await new Promise<void>((r) => socket.bind(port, host, () => r()));
   t.after(() => new Promise<void>((r) => socket.close(() => r())));
   return {
     port: socket.address().port,
     datagrams,
+    senders,
     async settle(n, timeoutMs = 20_000, quietMs = 500) {
       const until = Date.now() + timeoutMs;
       while (Date.now() < until) {

@@ -18,6 +18,12 @@ export const forwarderSchema = (defaultMetricsPort: number) =>
     .object({
       enabled: z.boolean().default(true),
       destinations: z.array(destinationSchema).max(64).default([]),
+      /**
+       * Replicas of a forwarder with the same group name share its stream,
+       * each datagram delivered by one of them. Defaults to the service
+       * name; null makes every replica receive everything (a fan-out).
+       */
+      replicaGroup: z.string().regex(/^[\w.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -').nullable().optional(),
       /** SO_SNDBUF of each destination socket. */
       sendBufferBytes: int(65536, 256 << 20).default(8 << 20),
       metrics: metricsListen(defaultMetricsPort),

@@ -18,6 +18,8 @@ export const busSchema = z
     publishEndpoint: endpoint.default('tcp://127.0.0.1:5601'),
     /** XPUB side: subscribers (forwarders, store, anomaly) connect here. */
     subscribeEndpoint: endpoint.default('tcp://127.0.0.1:5602'),
+    /** ROUTER for replica groups: forwarder replicas connect here. */
+    groupEndpoint: endpoint.default('tcp://127.0.0.1:5603'),
     /** ZMQ_SNDHWM in batches, on every sending socket of the bus. */
     sendHighWaterMark: int(1, 1_000_000).default(2000),
     /** ZMQ_RCVHWM in batches, on every receiving socket of the bus. */
