@@ -25,6 +25,7 @@ commands:
   SERVICE [--config FILE]                        run one service, one of:
       ${SERVICE_NAMES.join(', ')}
   check [--config FILE]                          validate a configuration and print it
+  keygen                                         print a CURVE key pair for bus.curve
   send syslog --to HOST:PORT [--rate PPS] [--count N] [--size BYTES]
               [--format rfc3164|rfc5424] [--start-seq N] [--source ADDR]
   send flow --version 5|9|10|sflow --to HOST:PORT [--rate PPS] [--count N]
@@ -59,9 +60,18 @@ async function main(argv: string[]): Promise<number> {
       return check(rest);
     case 'send':
       return send(rest);
+    case 'keygen':
+      return keygen();
     default:
       throw usage(`unknown command "${command}"`);
   }
+}
+
+// A CURVE key pair in Z85 text, for bus.curve in the configuration.
+async function keygen(): Promise<number> {
+  const { curveKeyPair } = await import('zeromq');
+  process.stdout.write(`${JSON.stringify(curveKeyPair())}\n`);
+  return EXIT.OK;
 }
 
 async function runOne(name: ServiceName, args: string[]): Promise<number> {

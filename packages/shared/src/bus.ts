@@ -7,6 +7,8 @@
  * sequence gap (see envelope.ts); nothing grows without bound.
  */
 import * as zmq from 'zeromq';
+import type { Config } from './config/schema.js';
+import { clientSecurity } from './curve.js';
 import { SekiwakeError } from './errors.js';
 import { readBatchHeader, type BatchHeader, type Kind } from './envelope.js';
 
@@ -14,6 +16,7 @@ import { readBatchHeader, type BatchHeader, type Kind } from './envelope.js';
 export interface BusSocketOptions {
   sendHighWaterMark: number;
   receiveHighWaterMark: number;
+  curve?: Config['bus']['curve'];
 }
 
 /** Milliseconds a closing socket may keep trying to deliver what it queued. */
@@ -49,6 +52,7 @@ export class BusPublisher {
     readonly maxQueued: number,
   ) {
     this.socket = new zmq.XPublisher({
+      ...clientSecurity(opts.curve),
       sendHighWaterMark: opts.sendHighWaterMark,
       noDrop: true,
       linger: CLOSE_LINGER_MS,
@@ -196,7 +200,7 @@ export class BusSubscriber {
     readonly kinds: readonly Kind[],
     opts: BusSocketOptions,
   ) {
-    this.socket = new zmq.Subscriber({ receiveHighWaterMark: opts.receiveHighWaterMark, linger: 0 });
+    this.socket = new zmq.Subscriber({ ...clientSecurity(opts.curve), receiveHighWaterMark: opts.receiveHighWaterMark, linger: 0 });
   }
 
   /** Connects and subscribes; libzmq reconnects by itself. */

@@ -24,7 +24,8 @@
 import * as zmq from 'zeromq';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { SendQueue } from './bus.js';
+import { SendQueue, type BusSocketOptions } from './bus.js';
+import { clientSecurity } from './curve.js';
 import { SekiwakeError } from './errors.js';
 import type { Kind } from './envelope.js';
 
@@ -123,9 +124,9 @@ export class GroupMember {
     readonly group: string,
     readonly kinds: Kind[],
     readonly replica: number,
-    opts: { receiveHighWaterMark: number },
+    opts: BusSocketOptions,
   ) {
-    this.socket = new zmq.Dealer({ routingId: this.id, receiveHighWaterMark: opts.receiveHighWaterMark, sendTimeout: 0, linger: 0 });
+    this.socket = new zmq.Dealer({ ...clientSecurity(opts.curve), routingId: this.id, receiveHighWaterMark: opts.receiveHighWaterMark, sendTimeout: 0, linger: 0 });
     this.out = new SendQueue(this.socket);
   }
 

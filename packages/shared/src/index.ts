@@ -12,3 +12,4 @@ export * from './forwarder.js';
 export * from './group.js';
 export * from './flow/index.js';
 export * from './snmp/index.js';
+export * from './curve.js';

@@ -15,6 +15,8 @@ import {
   readBatchHeader,
   SekiwakeError,
   SendQueue,
+  serverSecurity,
+  ZapHandler,
   SequenceTracker,
   type BatchHeader,
   type RunningService,
@@ -28,15 +30,18 @@ export async function start(ctx: ServiceContext): Promise<RunningService> {
   const { bus } = ctx.config;
   const log = ctx.log.child({ component: 'proxy' });
   const m = proxyMetrics(ctx.metrics);
-  const frontend = new zmq.XSubscriber({ receiveHighWaterMark: bus.receiveHighWaterMark, linger: 0 });
-  const backend = new zmq.XPublisher({ sendHighWaterMark: bus.sendHighWaterMark, linger: 0 });
+  const security = serverSecurity(bus.curve);
+  const zap = bus.curve ? new ZapHandler(bus.curve, log, () => m.dropped.inc({ reason: 'client_refused' })) : null;
+  await zap?.start();
+  const frontend = new zmq.XSubscriber({ ...security, receiveHighWaterMark: bus.receiveHighWaterMark, linger: 0 });
+  const backend = new zmq.XPublisher({ ...security, sendHighWaterMark: bus.sendHighWaterMark, linger: 0 });
   // Sends to a member never wait: a full member queue is a counted drop,
   // an unreachable member is taken out of its group at once.
-  const router = new zmq.Router({ sendHighWaterMark: bus.sendHighWaterMark, mandatory: true, sendTimeout: 0, linger: 0 });
+  const router = new zmq.Router({ ...security, sendHighWaterMark: bus.sendHighWaterMark, mandatory: true, sendTimeout: 0, linger: 0 });
   await bind(frontend, bus.publishEndpoint);
   await bind(backend, bus.subscribeEndpoint);
   await bind(router, bus.groupEndpoint);
-  log.info({ publish: bus.publishEndpoint, subscribe: bus.subscribeEndpoint, groups: bus.groupEndpoint }, 'proxy bound');
+  log.info({ publish: bus.publishEndpoint, subscribe: bus.subscribeEndpoint, groups: bus.groupEndpoint, curve: bus.curve !== undefined }, 'proxy bound');
 
   const upstreamOut = new SendQueue(frontend);
   const xpubTopics = new Set<string>();
@@ -93,6 +98,7 @@ export async function start(ctx: ServiceContext): Promise<RunningService> {
       frontend.close();
       backend.close();
       await loops.catch(() => undefined);
+      await zap?.close();
     },
   };
 }

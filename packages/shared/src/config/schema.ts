@@ -11,6 +11,9 @@ import { snmptrapForwarderSchema } from './services/snmptrap-forwarder.js';
 import { storeSchema } from './services/store.js';
 import { xflowForwarderSchema } from './services/xflow-forwarder.js';
 
+/** A CURVE key in Z85 text (ZeroMQ RFC 32), as `sekiwake keygen` prints. */
+const z85Key = z.string().regex(/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/, 'must be a 40-character Z85 CURVE key (sekiwake keygen makes a pair)');
+
 /** The ZeroMQ bus: the proxy binds both endpoints, everyone else connects. */
 export const busSchema = z
   .object({
@@ -24,6 +27,21 @@ export const busSchema = z
     sendHighWaterMark: int(1, 1_000_000).default(2000),
     /** ZMQ_RCVHWM in batches, on every receiving socket of the bus. */
     receiveHighWaterMark: int(1, 1_000_000).default(2000),
+    /** CURVE encryption and authentication of the bus; off when absent. */
+    curve: z
+      .object({
+        /** The proxy's public key: every service needs it. */
+        serverPublicKey: z85Key,
+        /** The proxy's secret key: only where the proxy runs. */
+        serverSecretKey: z85Key.optional(),
+        /** This host's client key pair: where any other service runs. */
+        clientPublicKey: z85Key.optional(),
+        clientSecretKey: z85Key.optional(),
+        /** Client public keys the proxy accepts; empty accepts any CURVE client. */
+        authorizedClients: z.array(z85Key).max(1024).default([]),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .prefault({});
@@ -102,8 +120,8 @@ export const servicesSchema = z
   .strict()
   .prefault({});
 
-/** The whole file. */
-export const configSchema = z
+// The whole file's shape; the cross-field rules are added below.
+const documentSchema = z
   .object({
     log: z.object({ level: logLevel.default('info') }).strict().prefault({}),
     bus: busSchema,
@@ -111,11 +129,13 @@ export const configSchema = z
     up: z.object({ metrics: metricsListen(9459) }).strict().prefault({}),
     services: servicesSchema,
   })
-  .strict()
-  .superRefine(checkPorts);
+  .strict();
 
 /** A validated configuration. */
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.infer<typeof documentSchema>;
+
+/** The whole file, with the rules that span sections. */
+export const configSchema = documentSchema.superRefine(checkPorts).superRefine(checkCurve);
 export type CaptureConfig = Config['services']['capture'];
 export type ForwarderConfig = Config['services']['syslog-forwarder'];
 /** Names of the services a config describes. */
@@ -129,7 +149,7 @@ export const FORWARDERS = ['syslog-forwarder', 'xflow-forwarder', 'snmptrap-forw
 
 // A port can mark only one kind; and a forwarder that sends to a port the
 // capture watches on the same host would capture its own output, forever.
-function checkPorts(cfg: { services: { capture: CaptureConfig } & Record<string, unknown> }, ctx: Ctx) {
+function checkPorts(cfg: Config, ctx: Ctx) {
   const cap = cfg.services.capture;
   const owner = new Map<number, string>();
   for (const [kind, list] of Object.entries(cap.ports)) {
@@ -147,7 +167,7 @@ function checkPorts(cfg: { services: { capture: CaptureConfig } & Record<string,
   }
   if (!cap.enabled || cap.readFile || !['lo', 'any'].includes(cap.interface)) return;
   for (const name of FORWARDERS) {
-    const fwd = cfg.services[name] as ForwarderConfig;
+    const fwd: ForwarderConfig = cfg.services[name];
     fwd.destinations.forEach((d, i) => {
       if (isLoopback(d.host) && owner.has(d.port)) {
         ctx.addIssue({
@@ -162,4 +182,20 @@ function checkPorts(cfg: { services: { capture: CaptureConfig } & Record<string,
 
 function isLoopback(h: string): boolean {
   return h === 'localhost' || h === '::1' || h.startsWith('127.');
+}
+
+// CURVE needs the server's secret where the proxy runs and a client pair
+// where anything else runs.
+function checkCurve(cfg: Config, ctx: Ctx) {
+  const curve = cfg.bus.curve;
+  if (!curve) return;
+  if (cfg.services.proxy?.enabled && !curve.serverSecretKey) {
+    ctx.addIssue({ code: 'custom', path: ['bus', 'curve', 'serverSecretKey'], message: 'the proxy is enabled here, so CURVE needs its secret key' });
+  }
+  const clients = Object.entries(cfg.services).filter(([name, s]) => name !== 'proxy' && s.enabled);
+  for (const key of ['clientPublicKey', 'clientSecretKey'] as const) {
+    if (clients.length > 0 && !curve[key]) {
+      ctx.addIssue({ code: 'custom', path: ['bus', 'curve', key], message: `${clients[0]![0]} is enabled here, so CURVE needs this host's client key pair` });
+    }
+  }
 }
