@@ -59,6 +59,8 @@ export const anomalySchema = z
     minStdDevFraction: z.number().nonnegative().max(10).default(0.1),
     /** Also report bins below the lower band (silences). */
     silence: z.boolean().default(true),
+    /** Keep a storm's or silence's bins out of the band's history while it lasts (at most one window). */
+    holdBaseline: z.boolean().default(true),
     /** How long after a bin's end it stays open for datagrams still on their way. */
     closeDelayMs: int(0, 600_000).default(2000),
     sources: z
