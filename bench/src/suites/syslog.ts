@@ -41,7 +41,7 @@ async function rsyslogRun(ctx: BenchContext, rate: number, seconds: number): Pro
 async function sekiwakeRun(ctx: BenchContext, rate: number, seconds: number): Promise<BenchRow> {
   const metrics = { host: '127.0.0.1', port: 0 };
   const stack = await startSekiwake('bench-syslog', {
-    log: { level: 'warn' },
+    log: { level: 'info' },
     bus: { publishEndpoint: `ipc://${ctx.out}/bench-pub.sock`, subscribeEndpoint: `ipc://${ctx.out}/bench-sub.sock` },
     up: { metrics },
     services: {

@@ -11,6 +11,9 @@ import { Metrics, serveMetrics, type HealthCheck } from './metrics.js';
 /** Longest a service may take to drain and stop before it is abandoned. */
 export const STOP_TIMEOUT_MS = 15_000;
 
+/** How far apart the metrics ports of replicas on one host are. */
+export const REPLICA_PORT_STEP = 100;
+
 /** What a service's start function receives. */
 export interface ServiceContext {
   config: Config;
@@ -48,9 +51,9 @@ export async function runService(
   const listen = config.services[name].metrics;
   let service: RunningService | undefined;
   try {
-    // The metrics port of replica N is the configured one plus N, so that
-    // replicas on one host do not collide; port 0 stays 0 (system's choice).
-    const port = listen.port === 0 ? 0 : listen.port + replica;
+    // Replicas on one host must not collide: replica N listens on the
+    // configured port plus REPLICA_PORT_STEP * N; port 0 stays the system's choice.
+    const port = listen.port === 0 ? 0 : listen.port + REPLICA_PORT_STEP * replica;
     const server = await serveMetrics(metrics, listen.host, port, () => service?.health() ?? { ok: false, reason: 'starting' });
     service = await start({ config, log, metrics, replica });
     log.info({ metricsPort: server.port, replica }, 'service started');

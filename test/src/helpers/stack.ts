@@ -29,7 +29,7 @@ export function testConfig(dir: string, over: unknown = {}): Record<string, unkn
   return merge(
     {
       log: { level: 'info' },
-      bus: { publishEndpoint: `ipc://${dir}/pub.sock`, subscribeEndpoint: `ipc://${dir}/sub.sock` },
+      bus: { publishEndpoint: `ipc://${dir}/pub.sock`, subscribeEndpoint: `ipc://${dir}/sub.sock`, groupEndpoint: `ipc://${dir}/group.sock` },
       up: { metrics },
       services: {
         proxy: { metrics },
