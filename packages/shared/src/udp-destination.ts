@@ -26,6 +26,8 @@ export interface DestinationEvents {
   sent(bytes: number): void;
   dropped(reason: DestinationDrop): void;
   error(code: string): void;
+  /** A datagram the destination sent back to this socket (an inform's response). */
+  received?(msg: Buffer): void;
 }
 
 /** Where and how to send. */
@@ -89,11 +91,17 @@ export class UdpDestination {
       const address = isIP(host) ? host : (await lookup(host)).address;
       const s = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4', sendBufferSize: this.opts.sendBufferBytes });
       s.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
+      s.on('message', (msg: Buffer) => this.events.received?.(msg));
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);
-        s.connect(port, address, () => {
+        // A failed connect(2) (ENETUNREACH: no route) reaches this
+        // callback as its argument, not as an 'error' event.
+        s.connect(port, address, (err?: Error) => {
           s.off('error', reject);
-          resolve();
+          if (err) {
+            s.close();
+            reject(err);
+          } else resolve();
         });
       });
       if (this.closed) return void s.close();

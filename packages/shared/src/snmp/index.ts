@@ -1,0 +1,3 @@
+export * from './ber.js';
+export * from './decode.js';
+export * from './encode.js';
