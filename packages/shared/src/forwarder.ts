@@ -72,6 +72,9 @@ export class Forwarder {
   private readonly member: GroupMember | null;
   private readonly sequences = new SequenceTracker();
   private readonly invalidLog = new LogThrottle(10_000);
+  // Where each payload of the batch being sent lies in it; reused.
+  private offsets = new Uint32Array(1024);
+  private lengths = new Uint32Array(1024);
 
   constructor(private readonly o: ForwarderOptions) {
     const { bus } = o.config;
@@ -129,15 +132,24 @@ export class Forwarder {
     if (lost > 0) metrics.dropped.inc({ reason: 'bus_gap' }, lost);
     const dests = this.destinations;
     if (dests.length === 0) metrics.dropped.inc({ reason: 'no_destination' }, header.count);
+    const n = header.count;
+    if (this.offsets.length < n) {
+      this.offsets = new Uint32Array(n);
+      this.lengths = new Uint32Array(n);
+    }
+    const { offsets, lengths } = this;
+    let i = 0;
     try {
       readBatch(batch, (d) => {
         inspect?.(d);
-        for (let i = 0; i < dests.length; i++) dests[i]!.send(d.payload);
+        offsets[i] = d.payload.byteOffset - batch.byteOffset;
+        lengths[i++] = d.payload.length;
       });
     } catch (err) {
       metrics.dropped.inc({ reason: 'envelope_invalid' }, header.count);
       return;
     }
+    for (const dest of dests) dest.sendBatch(batch, offsets, lengths, n);
     metrics.received.inc({ kind: header.kind }, header.count);
   }
 
@@ -151,7 +163,7 @@ export class Forwarder {
       {
         up: () => this.o.onDestinationUp?.(name, (p) => dest.send(p)),
         sent: (n) => { sent.add(); bytes.add(n); },
-        dropped: (reason) => m.dropped.inc({ reason }),
+        dropped: (reason, count = 1) => m.dropped.inc({ reason }, count),
         error: (code) => m.errors.inc({ destination: name, code }),
         received: (msg) => this.o.onDestinationMessage?.(name, msg),
       },
