@@ -39,7 +39,7 @@ export const storeSchema = z
     /** Longest written data waits for fdatasync(2). */
     fsyncIntervalMs: int(10, 600_000).default(1000),
     /** A file this large is closed and a new one started. */
-    maxFileBytes: int(4096, 1 << 40).default(256 << 20),
+    maxFileBytes: int(4096, 2 ** 40).default(256 << 20),
     /** Files kept open at once; the least recently written is closed first. */
     maxOpenFiles: int(4, 100_000).default(512),
     /** How long after midnight (UTC) a day's files stay open for late messages. */
@@ -47,7 +47,7 @@ export const storeSchema = z
     /** gzip files once they are closed by rotation. */
     compress: z.boolean().default(true),
     /** Bytes waiting in memory while the disk refuses writes; past it new messages are dropped. */
-    maxBacklogBytes: int(1 << 16, 4 << 30).default(64 << 20),
+    maxBacklogBytes: int(1 << 16, 2 ** 32).default(64 << 20),
     /** How often a refused write is tried again. */
     retryIntervalMs: int(10, 60_000).default(1000),
     retention: z
