@@ -1,10 +1,35 @@
-/** The xflow-forwarder: every datagram on the `flow` topic, unchanged, to every destination. */
-import { Forwarder, forwarderMetrics, type RunningService, type ServiceContext } from '@sekiwake/shared';
+/**
+ * The xflow-forwarder: every datagram on the `flow` topic (NetFlow v5/v9,
+ * IPFIX, sFlow v5), unchanged, to every collector. On the way each one is
+ * accounted per exporter (records, templates, upstream sequence loss), and
+ * a collector that connects is first sent the cached templates of every
+ * v9/IPFIX exporter, so it decodes the next data at once.
+ */
+import {
+  Forwarder,
+  forwarderMetrics,
+  primingDatagrams,
+  type RunningService,
+  type ServiceContext,
+} from '@sekiwake/shared';
+import { FlowAccounting } from './accounting.js';
 
 /** Starts the xflow-forwarder. */
 export async function start(ctx: ServiceContext): Promise<RunningService> {
   const cfg = ctx.config.services['xflow-forwarder'];
   const log = ctx.log.child({ component: 'xflow-forwarder' });
+  if (cfg.destinations.length === 0) log.warn({}, 'no collectors configured: datagrams are counted and dropped');
+  const accounting = new FlowAccounting(ctx.metrics, {
+    maxLabelled: cfg.exporters.maxLabelled,
+    maxTracked: cfg.exporters.maxTracked,
+    maxTemplatesPerExporter: cfg.templates.maxPerExporter,
+    templateTtlMs: cfg.templates.ttlMs,
+  }, log);
+  const primed = ctx.metrics.counter({
+    name: 'flow_primed_total',
+    help: 'Template datagrams sent to a collector when it connected, before data',
+    labelNames: ['destination'],
+  });
   const fwd = new Forwarder({
     kind: 'flow',
     config: ctx.config,
@@ -13,10 +38,28 @@ export async function start(ctx: ServiceContext): Promise<RunningService> {
     log,
     metrics: forwarderMetrics(ctx.metrics),
     registry: ctx.metrics,
+    // Replicas split the stream by exporter address, so each sees every
+    // datagram of its exporters: sequences and templates stay whole.
+    group: cfg.replicaGroup === undefined ? 'xflow-forwarder' : cfg.replicaGroup,
+    replica: ctx.replica,
+    inspect: (d) => accounting.inspect(d),
+    onDestinationUp: (name, send) => {
+      const now = Date.now();
+      let exporters = 0;
+      let datagrams = 0;
+      for (const e of accounting.inspector.all()) {
+        const list = primingDatagrams(e, now);
+        if (list.length > 0) exporters++;
+        for (const p of list) send(p);
+        datagrams += list.length;
+      }
+      primed.inc({ destination: name }, datagrams);
+      if (datagrams > 0) log.info({ destination: name, exporters, datagrams }, 'collector primed with cached templates');
+    },
   });
   fwd.start();
   return {
-    health: () => (fwd.allUp ? { ok: true } : { ok: false, reason: 'a destination is not connected' }),
+    health: () => fwd.health(),
     stop: () => fwd.stop(),
   };
 }
