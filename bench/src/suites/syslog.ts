@@ -38,7 +38,18 @@ async function rsyslogRun(ctx: BenchContext, rate: number, seconds: number): Pro
   return row;
 }
 
+/** How a Sekiwake run is shaped: forwarder replicas and sending sources. */
+export interface SyslogShape {
+  replicas: number;
+  sources: number;
+}
+
 async function sekiwakeRun(ctx: BenchContext, rate: number, seconds: number): Promise<BenchRow> {
+  return sekiwakeSyslogRun(ctx, rate, seconds, { replicas: 1, sources: 1 });
+}
+
+/** The Sekiwake syslog path at `rate` for `seconds`, with the given shape. */
+export async function sekiwakeSyslogRun(ctx: BenchContext, rate: number, seconds: number, shape: SyslogShape): Promise<BenchRow> {
   const metrics = { host: '127.0.0.1', port: 0 };
   const stack = await startSekiwake('bench-syslog', {
     log: { level: 'info' },
@@ -53,18 +64,18 @@ async function sekiwakeRun(ctx: BenchContext, rate: number, seconds: number): Pr
       store: { enabled: false, metrics },
       anomaly: { enabled: false, metrics },
     },
-  });
-  const pids = new Map([...stack.pids].filter(([k]) => ['capture', 'proxy', 'syslog-forwarder'].includes(k)));
-  const row = await measure(ctx, 'sekiwake', pids, CAPTURE_PORT, rate, seconds);
+  }, shape.replicas > 1 ? ['--scale', `syslog-forwarder=${shape.replicas}`] : []);
+  const pids = new Map([...stack.pids].filter(([k]) => /^(capture|proxy|syslog-forwarder(\.\d+)?)$/.test(k)));
+  const row = await measure(ctx, 'sekiwake', pids, CAPTURE_PORT, rate, seconds, shape.sources);
   await stack.stop();
   return row;
 }
 
-async function measure(ctx: BenchContext, relay: string, pids: Map<string, number>, port: number, rate: number, seconds: number): Promise<BenchRow> {
+async function measure(ctx: BenchContext, relay: string, pids: Map<string, number>, port: number, rate: number, seconds: number, sources = 1): Promise<BenchRow> {
   const sink = await startSink(ctx, SINK_HOST, SINK_PORT);
   const count = rate * seconds;
   const { result: sent, cpu } = await cpuOver(pids, async () => {
-    const r = await blast(ctx, { host: '127.0.0.1', port, count, rate });
+    const r = await blast(ctx, { host: '127.0.0.1', port, count, rate, sources });
     await sink.result;
     return r;
   });
