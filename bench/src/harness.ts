@@ -188,3 +188,51 @@ export function lossPct(sent: number, delivered: number): number {
 export function usPer(ms: number, n: number): number {
   return n === 0 ? 0 : Math.round(((ms * 1000) / n) * 100) / 100;
 }
+
+/** What one load through a relay to the counter gave. */
+export interface RelayLoad {
+  sent: { sent: number; pps: number };
+  received: number;
+  cpu: Map<string, number>;
+  pids: Map<string, number>;
+}
+
+/**
+ * Sends `rate` × `seconds` datagrams to 127.0.0.1:`port`, through the relay
+ * whose processes are `pids`, to a counter on sink host:port, and measures
+ * the relay's CPU over it.
+ */
+export async function loadThrough(
+  ctx: BenchContext,
+  o: { pids: Map<string, number>; port: number; rate: number; seconds: number; sink: { host: string; port: number }; sources?: number; payloadFile?: string },
+): Promise<RelayLoad> {
+  const sink = await startSink(ctx, o.sink.host, o.sink.port);
+  const { result: sent, cpu } = await cpuOver(o.pids, async () => {
+    const r = await blast(ctx, {
+      host: '127.0.0.1', port: o.port, count: o.rate * o.seconds, rate: o.rate,
+      ...(o.sources ? { sources: o.sources } : {}), ...(o.payloadFile ? { payloadFile: o.payloadFile } : {}),
+    });
+    await sink.result;
+    return r;
+  });
+  const { received } = await sink.result;
+  return { sent, received, cpu, pids: o.pids };
+}
+
+/** A table row from a load: loss, CPU per datagram in all and by process, peak memory. */
+export function rowOf(path: string, relay: string, rate: number, load: RelayLoad, note: string): BenchRow {
+  const n = load.sent.sent;
+  const total = [...load.cpu.values()].reduce((a, b) => a + b, 0);
+  return {
+    path,
+    relay,
+    offeredPps: rate,
+    sent: n,
+    delivered: load.received,
+    lossPct: lossPct(n, load.received),
+    cpuUsPerDatagram: usPer(total, n),
+    cpuByProcess: Object.fromEntries([...load.cpu].map(([k, ms]) => [k, usPer(ms, n)])),
+    peakRssMiB: Object.fromEntries([...load.pids].map(([k, pid]) => [k, peakRssMiB(pid)])),
+    note: `${note}achieved ${Math.round(load.sent.pps)} pps`,
+  };
+}

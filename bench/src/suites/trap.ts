@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  blast, cpuOver, launch, lossPct, peakRssMiB, sleep, startSekiwake, startSink, usPer,
+  launch, loadThrough, rowOf, sleep, startSekiwake,
   type BenchContext, type BenchRow, type Suite,
 } from '../harness.js';
 
@@ -81,28 +81,8 @@ async function sekiwakeRun(ctx: BenchContext, rate: number, seconds: number): Pr
 }
 
 async function measure(ctx: BenchContext, relay: string, pids: Map<string, number>, port: number, rate: number, seconds: number): Promise<BenchRow> {
-  const sink = await startSink(ctx, SINK_HOST, SINK_PORT);
-  const count = rate * seconds;
-  const file = payloadFile(ctx);
-  const { result: sent, cpu } = await cpuOver(pids, async () => {
-    const r = await blast(ctx, { host: '127.0.0.1', port, count, rate, payloadFile: file });
-    await sink.result;
-    return r;
-  });
-  const { received } = await sink.result;
-  const total = [...cpu.values()].reduce((a, b) => a + b, 0);
-  return {
-    path: 'trap',
-    relay,
-    offeredPps: rate,
-    sent: sent.sent,
-    delivered: received,
-    lossPct: lossPct(sent.sent, received),
-    cpuUsPerDatagram: usPer(total, sent.sent),
-    cpuByProcess: Object.fromEntries([...cpu].map(([k, ms]) => [k, usPer(ms, sent.sent)])),
-    peakRssMiB: Object.fromEntries([...pids].map(([k, pid]) => [k, peakRssMiB(pid)])),
-    note: `${seconds} s, achieved ${Math.round(sent.pps)} pps, 100-byte v2c trap`,
-  };
+  const load = await loadThrough(ctx, { pids, port, rate, seconds, payloadFile: payloadFile(ctx), sink: { host: SINK_HOST, port: SINK_PORT } });
+  return rowOf('trap', relay, rate, load, `${seconds} s, 100-byte v2c trap, `);
 }
 
 export const trapSuite: Suite = {

@@ -12,6 +12,8 @@ import { readBatch, type Datagram, type Kind } from './envelope.js';
 import type { Logger } from './log.js';
 import { LogThrottle } from './log.js';
 import type { Metrics } from './metrics.js';
+import type { RunningService, ServiceContext } from './service.js';
+import type { FORWARDERS } from './config/schema.js';
 import type { Counter } from 'prom-client';
 import { UdpDestination } from './udp-destination.js';
 
@@ -171,4 +173,37 @@ export class Forwarder {
     );
     return dest;
   }
+}
+
+/** The hooks a forwarder service adds to the shared core. */
+export type ForwarderHooks = Pick<ForwarderOptions, 'inspect' | 'onDestinationUp' | 'onDestinationMessage'>;
+
+/**
+ * Starts the core for the forwarder service `name`, delivering `kind` to the
+ * destinations of its configuration section, in the replica group named
+ * there (the service name by default).
+ */
+export function startForwarder(
+  ctx: ServiceContext,
+  name: (typeof FORWARDERS)[number],
+  kind: Kind,
+  log: Logger,
+  hooks: ForwarderHooks = {},
+): RunningService {
+  const cfg = ctx.config.services[name];
+  if (cfg.destinations.length === 0) log.warn({}, 'no destinations configured: datagrams are counted and dropped');
+  const fwd = new Forwarder({
+    kind,
+    config: ctx.config,
+    destinations: cfg.destinations,
+    sendBufferBytes: cfg.sendBufferBytes,
+    log,
+    metrics: forwarderMetrics(ctx.metrics),
+    registry: ctx.metrics,
+    group: cfg.replicaGroup === undefined ? name : cfg.replicaGroup,
+    replica: ctx.replica,
+    ...hooks,
+  });
+  fwd.start();
+  return { health: () => fwd.health(), stop: () => fwd.stop() };
 }

@@ -24,7 +24,7 @@
  * carry the agent's address inside (agent-addr), v2c and v3 ones do not,
  * and adding snmpTrapAddress.0 would change the bytes.
  */
-import { Forwarder, forwarderMetrics, type RunningService, type ServiceContext } from '@sekiwake/shared';
+import { startForwarder, type RunningService, type ServiceContext } from '@sekiwake/shared';
 import { TrapAccounting } from './accounting.js';
 import { ManagerReplies } from './replies.js';
 
@@ -32,25 +32,10 @@ import { ManagerReplies } from './replies.js';
 export async function start(ctx: ServiceContext): Promise<RunningService> {
   const cfg = ctx.config.services['snmptrap-forwarder'];
   const log = ctx.log.child({ component: 'snmptrap-forwarder' });
-  if (cfg.destinations.length === 0) log.warn({}, 'no managers configured: traps are counted and dropped');
   const accounting = new TrapAccounting(ctx.metrics, cfg.labels, log);
   const replies = new ManagerReplies(ctx.metrics, log);
-  const fwd = new Forwarder({
-    kind: 'trap',
-    config: ctx.config,
-    destinations: cfg.destinations,
-    sendBufferBytes: cfg.sendBufferBytes,
-    log,
-    metrics: forwarderMetrics(ctx.metrics),
-    registry: ctx.metrics,
-    group: cfg.replicaGroup === undefined ? 'snmptrap-forwarder' : cfg.replicaGroup,
-    replica: ctx.replica,
+  return startForwarder(ctx, 'snmptrap-forwarder', 'trap', log, {
     inspect: (d) => accounting.inspect(d),
     onDestinationMessage: (name, msg) => replies.received(name, msg),
   });
-  fwd.start();
-  return {
-    health: () => fwd.health(),
-    stop: () => fwd.stop(),
-  };
 }

@@ -6,9 +6,8 @@
  * v9/IPFIX exporter, so it decodes the next data at once.
  */
 import {
-  Forwarder,
-  forwarderMetrics,
   primingDatagrams,
+  startForwarder,
   type RunningService,
   type ServiceContext,
 } from '@sekiwake/shared';
@@ -18,7 +17,6 @@ import { FlowAccounting } from './accounting.js';
 export async function start(ctx: ServiceContext): Promise<RunningService> {
   const cfg = ctx.config.services['xflow-forwarder'];
   const log = ctx.log.child({ component: 'xflow-forwarder' });
-  if (cfg.destinations.length === 0) log.warn({}, 'no collectors configured: datagrams are counted and dropped');
   const accounting = new FlowAccounting(ctx.metrics, {
     maxLabelled: cfg.exporters.maxLabelled,
     maxTracked: cfg.exporters.maxTracked,
@@ -30,18 +28,9 @@ export async function start(ctx: ServiceContext): Promise<RunningService> {
     help: 'Template datagrams sent to a collector when it connected, before data',
     labelNames: ['destination'],
   });
-  const fwd = new Forwarder({
-    kind: 'flow',
-    config: ctx.config,
-    destinations: cfg.destinations,
-    sendBufferBytes: cfg.sendBufferBytes,
-    log,
-    metrics: forwarderMetrics(ctx.metrics),
-    registry: ctx.metrics,
-    // Replicas split the stream by exporter address, so each sees every
-    // datagram of its exporters: sequences and templates stay whole.
-    group: cfg.replicaGroup === undefined ? 'xflow-forwarder' : cfg.replicaGroup,
-    replica: ctx.replica,
+  // Replicas split the stream by exporter address, so each sees every
+  // datagram of its exporters: sequences and templates stay whole.
+  return startForwarder(ctx, 'xflow-forwarder', 'flow', log, {
     inspect: (d) => accounting.inspect(d),
     onDestinationUp: (name, send) => {
       const now = Date.now();
@@ -57,9 +46,4 @@ export async function start(ctx: ServiceContext): Promise<RunningService> {
       if (datagrams > 0) log.info({ destination: name, exporters, datagrams }, 'collector primed with cached templates');
     },
   });
-  fwd.start();
-  return {
-    health: () => fwd.health(),
-    stop: () => fwd.stop(),
-  };
 }

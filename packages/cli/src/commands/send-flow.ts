@@ -5,15 +5,12 @@
  * --template-every datagrams. --skip leaves chosen datagrams out while
  * their sequence numbers still advance, as if they were lost on the way.
  */
-import { createSocket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { dataRecords, EXIT, exportDatagram, type ExportStream } from '@sekiwake/shared';
 import { hostPort, intOption, parse, usage } from './args.js';
+import { openSender, paced } from './pace.js';
 import { COMMON_SEND_OPTIONS } from './send.js';
 
 /** Ticks of the pacing loop; each sends what is due. */
-const TICK_MS = 2;
 /** Most skipped datagram numbers one --skip may name. */
 const MAX_SKIPS = 100_000;
 
@@ -49,38 +46,19 @@ function advance(s: ExportStream, i: number): number {
 
 /** Sends `count` export datagrams at `rate` per second and reports. */
 export async function sendFlow(o: FlowSendOptions): Promise<FlowSendReport> {
-  const address = isIP(o.host) ? o.host : (await lookup(o.host)).address;
-  const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4', sendBufferSize: 4 << 20 });
-  let errors = 0;
-  socket.on('error', () => errors++);
-  // Not connected, like an exporter: see send-syslog.ts.
-  await new Promise<void>((r) => socket.bind(0, o.source, () => r()));
-  const t0 = performance.now();
-  let i = 0;
+  const sender = await openSender(o.host, o.port, o.source);
   let seq = o.startSeq;
   let sent = 0;
   let records = 0;
-  while (i < o.count) {
-    const due = o.rate > 0 ? Math.min(o.count, Math.floor(((performance.now() - t0) / 1000) * o.rate) + 1) : o.count;
-    for (; i < due; i++) {
-      const up = Math.floor(performance.now() - t0) + 60_000;
-      if (!o.skip.has(i)) {
-        socket.send(exportDatagram(o.stream, i, seq >>> 0, up), o.port, address);
-        sent++;
-        records += dataRecords(o.stream, i);
-      }
-      seq += advance(o.stream, i);
-      if (socket.getSendQueueCount() > 4096) {
-        i++;
-        break;
-      }
+  const seconds = await paced(sender, o.count, o.rate, (i, elapsedMs) => {
+    if (!o.skip.has(i)) {
+      sender.socket.send(exportDatagram(o.stream, i, seq >>> 0, Math.floor(elapsedMs) + 60_000), o.port, sender.address);
+      sent++;
+      records += dataRecords(o.stream, i);
     }
-    await new Promise((r) => setTimeout(r, o.rate > 0 ? TICK_MS : 0));
-  }
-  while (socket.getSendQueueCount() > 0) await new Promise((r) => setTimeout(r, 1));
-  const seconds = (performance.now() - t0) / 1000;
-  await new Promise<void>((r) => socket.close(() => r()));
-  return { sent, skipped: o.count - sent, records, errors, seconds, rate: Math.round(sent / seconds) };
+    seq += advance(o.stream, i);
+  });
+  return { sent, skipped: o.count - sent, records, errors: sender.errors(), seconds, rate: Math.round(sent / seconds) };
 }
 
 /** "3,7,10-12" as a set of numbers. */

@@ -3,10 +3,8 @@
  * sequence number (`seq=N`) so a receiver can check that every message came
  * through exactly once.
  */
-import { createSocket } from 'node:dgram';
 import { hostname } from 'node:os';
-import { isIP } from 'node:net';
-import { lookup } from 'node:dns/promises';
+import { openSender, paced } from './pace.js';
 
 /** What to send. */
 export interface SyslogSendOptions {
@@ -32,8 +30,6 @@ export interface SendReport {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** Ticks of the pacing loop; each sends what is due. */
-const TICK_MS = 2;
 const HOST = hostname().replace(/\s/g, '') || 'localhost';
 
 /** An RFC 3164 or RFC 5424 message with facility local0, severity notice. */
@@ -55,28 +51,11 @@ export function syslogMessage(seq: number, o: Pick<SyslogSendOptions, 'format' |
 
 /** Sends `count` messages at `rate` per second and reports. */
 export async function sendSyslog(o: SyslogSendOptions): Promise<SendReport> {
-  const address = isIP(o.host) ? o.host : (await lookup(o.host)).address;
-  const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4', sendBufferSize: 4 << 20 });
-  let errors = 0;
-  socket.on('error', () => errors++);
-  // Not connected, like a device's syslog socket: a passive capture host
-  // answers ICMP port-unreachable, which would fail a connected socket's sends.
-  await new Promise<void>((r) => socket.bind(0, o.source, () => r()));
-  const t0 = performance.now();
-  let sent = 0;
+  const sender = await openSender(o.host, o.port, o.source);
   const now = new Date();
-  while (sent < o.count) {
-    const due = o.rate > 0 ? Math.min(o.count, Math.floor(((performance.now() - t0) / 1000) * o.rate) + 1) : o.count;
-    for (; sent < due; sent++) {
-      if (sent % 1000 === 0) now.setTime(Date.now());
-      socket.send(syslogMessage(o.startSeq + sent, o, now), o.port, address);
-      // Let libuv drain its queue now and then rather than grow it.
-      if (socket.getSendQueueCount() > 4096) break;
-    }
-    await new Promise((r) => setTimeout(r, o.rate > 0 ? TICK_MS : 0));
-  }
-  while (socket.getSendQueueCount() > 0) await new Promise((r) => setTimeout(r, 1));
-  const seconds = (performance.now() - t0) / 1000;
-  await new Promise<void>((r) => socket.close(() => r()));
-  return { sent, errors, seconds, rate: Math.round(sent / seconds) };
+  const seconds = await paced(sender, o.count, o.rate, (i) => {
+    if (i % 1000 === 0) now.setTime(Date.now());
+    sender.socket.send(syslogMessage(o.startSeq + i, o, now), o.port, sender.address);
+  });
+  return { sent: o.count, errors: sender.errors(), seconds, rate: Math.round(o.count / seconds) };
 }

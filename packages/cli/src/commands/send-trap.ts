@@ -5,11 +5,9 @@
  * once. SNMPv3 traps are noAuthNoPriv: a user name and engine ID, no keys;
  * a manager takes them with `createUser -e ENGINE_ID USER`.
  */
-import { createSocket } from 'node:dgram';
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { EXIT, encodeTrap, type TrapSpec } from '@sekiwake/shared';
 import { hostPort, intOption, parse, usage } from './args.js';
+import { openSender, paced } from './pace.js';
 import { COMMON_SEND_OPTIONS } from './send.js';
 import type { SendReport } from './send-syslog.js';
 
@@ -22,9 +20,6 @@ export const SEQ_OID = `${TEST_ENTERPRISE}.1`;
 /** The default engine ID: RFC 3411 format 4 (text) under enterprise 8072. */
 export const DEFAULT_ENGINE_ID = '80001f8804736b77';
 
-/** Ticks of the pacing loop; each sends what is due. */
-const TICK_MS = 2;
-const SEND_QUEUE_PAUSE = 4096;
 
 /** What to send. */
 export interface TrapSendOptions {
@@ -57,28 +52,12 @@ export function testTrap(o: Pick<TrapSendOptions, 'version' | 'community' | 'use
 
 /** Sends `count` traps at `rate` per second and reports. */
 export async function sendTraps(o: TrapSendOptions): Promise<SendReport> {
-  const address = isIP(o.host) ? o.host : (await lookup(o.host)).address;
-  const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4', sendBufferSize: 4 << 20 });
-  let errors = 0;
-  socket.on('error', () => errors++);
-  // Not connected, like an agent's trap socket: the passive capture host
-  // may answer ICMP port-unreachable, which would fail a connected socket.
-  await new Promise<void>((r) => socket.bind(0, () => r()));
-  const t0 = performance.now();
-  let sent = 0;
-  while (sent < o.count) {
-    const due = o.rate > 0 ? Math.min(o.count, Math.floor(((performance.now() - t0) / 1000) * o.rate) + 1) : o.count;
-    for (; sent < due; sent++) {
-      const upTime = Math.floor(performance.now() / 10);
-      socket.send(testTrap(o, o.startSeq + sent, upTime), o.port, address);
-      if (socket.getSendQueueCount() > SEND_QUEUE_PAUSE) break;
-    }
-    await new Promise((r) => setTimeout(r, o.rate > 0 ? TICK_MS : 0));
-  }
-  while (socket.getSendQueueCount() > 0) await new Promise((r) => setTimeout(r, 1));
-  const seconds = (performance.now() - t0) / 1000;
-  await new Promise<void>((r) => socket.close(() => r()));
-  return { sent, errors, seconds, rate: Math.round(sent / seconds) };
+  const sender = await openSender(o.host, o.port);
+  const seconds = await paced(sender, o.count, o.rate, (i) => {
+    const upTime = Math.floor(performance.now() / 10);
+    sender.socket.send(testTrap(o, o.startSeq + i, upTime), o.port, sender.address);
+  });
+  return { sent: o.count, errors: sender.errors(), seconds, rate: Math.round(o.count / seconds) };
 }
 
 /** Runs `sekiwake send trap ...`. */
