@@ -3,9 +3,12 @@
  * each datagram delivered once, each source through one replica; one
  * replica killed under load, its share moves and the loss is what the
  * metrics say; a fourth joins under load and takes a share with nothing
- * duplicated; a fan-out subscriber sees everything throughout.
+ * duplicated; the store, the anomaly detector and a fan-out forwarder,
+ * subscribers outside the group, see everything throughout.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { CLI, start, type Proc } from './helpers/process.js';
 import { openSources, tagOf } from './helpers/sources.js';
@@ -57,13 +60,22 @@ test('forwarder replicas split the stream exactly once, fail over and take on ne
   const dir = tempDir(t);
   const out = await listenUdp(t, '127.0.0.2');
   const fanout = await listenUdp(t, '127.0.0.3');
-  const base = testConfig(dir, { services: { capture: { ports: { syslog: [PORT] } } } });
+  const archive = join(dir, 'archive');
+  const base = testConfig(dir, {
+    services: {
+      capture: { ports: { syslog: [PORT] } },
+      store: { enabled: true, directory: archive },
+      anomaly: { enabled: true, kinds: ['syslog'] },
+    },
+  });
   const grouped = writeConfig(dir, merge(base, { services: { 'syslog-forwarder': { destinations: [{ host: '127.0.0.2', port: out.port }] } } }), 'grouped.yaml');
   const fanned = writeConfig(dir, merge(base, { services: { 'syslog-forwarder': { replicaGroup: null, destinations: [{ host: '127.0.0.3', port: fanout.port }] } } }), 'fanout.yaml');
 
   const proxy = await service(t, 'proxy', grouped);
   const replicas = [await service(t, 'syslog-forwarder', grouped, 0), await service(t, 'syslog-forwarder', grouped, 1), await service(t, 'syslog-forwarder', grouped, 2)];
   await service(t, 'syslog-forwarder', fanned, 9);
+  const store = await service(t, 'store', grouped);
+  const anomaly = await service(t, 'anomaly', grouped);
   await joined(proxy.metricsPort, 3);
   await service(t, 'capture', grouped);
   const sources = await openSources(t, SOURCES);
@@ -113,4 +125,19 @@ test('forwarder replicas split the stream exactly once, fail over and take on ne
   const all = tally(fanout);
   assert.equal(all.seen.size, 65_000);
   assert.equal(all.dups, 0);
+
+  // So did the anomaly detector, and the store, once it has written.
+  assert.equal(await metric(anomaly.metricsPort, 'sekiwake_anomaly_received_total', { kind: 'syslog' }), 65_000);
+  assert.equal(await store.proc.stop(), 0, 'the store drains and stops cleanly');
+  const lines: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else lines.push(...readFileSync(join(d, e.name), 'utf8').split('\n').filter((l) => l.length > 0));
+    }
+  };
+  walk(archive);
+  const archived = new Set(lines.map((l) => /k=(\d+)$/.exec(l)?.[1]));
+  assert.equal(lines.length, 65_000, 'the archive holds every datagram once');
+  assert.equal(archived.size, 65_000);
 });

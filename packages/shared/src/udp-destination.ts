@@ -16,6 +16,8 @@ import { LogThrottle } from './log.js';
 
 /** Datagrams that may wait for one destination before new ones are dropped. */
 export const MAX_SEND_QUEUE = 8192;
+/** Batches those datagrams may belong to (each holds its whole bus message). */
+export const MAX_SEND_QUEUE_BATCHES = 64;
 /** How soon datagrams the kernel refused for lack of buffer space are retried. */
 export const RETRY_SEND_MS = 1;
 /** First and longest wait before resolving/connecting a destination again. */
@@ -155,7 +157,9 @@ export class UdpDestination {
 
   private enqueue(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, from: number, end: number) {
     const n = end - from;
-    if (this.pendingCount + n > MAX_SEND_QUEUE) return this.events.dropped('send_queue_full', n);
+    if (this.pendingCount + n > MAX_SEND_QUEUE || this.pending.length >= MAX_SEND_QUEUE_BATCHES) {
+      return this.events.dropped('send_queue_full', n);
+    }
     this.pending.push({ buf, offsets: offsets.slice(from, end), lengths: lengths.slice(from, end), from: 0, end: n });
     this.pendingCount += n;
     this.retryTimer ??= setTimeout(() => {

@@ -23,10 +23,13 @@ export const busSchema = z
     subscribeEndpoint: endpoint.default('tcp://127.0.0.1:5602'),
     /** ROUTER for replica groups: forwarder replicas connect here. */
     groupEndpoint: endpoint.default('tcp://127.0.0.1:5603'),
-    /** ZMQ_SNDHWM in batches, on every sending socket of the bus. */
-    sendHighWaterMark: int(1, 1_000_000).default(2000),
+    /**
+     * ZMQ_SNDHWM in batches, on every sending socket of the bus. With
+     * capture.batch.maxBytes it bounds each queue's memory: 256 × 256 KiB.
+     */
+    sendHighWaterMark: int(1, 100_000).default(256),
     /** ZMQ_RCVHWM in batches, on every receiving socket of the bus. */
-    receiveHighWaterMark: int(1, 1_000_000).default(2000),
+    receiveHighWaterMark: int(1, 100_000).default(256),
     /** CURVE encryption and authentication of the bus; off when absent. */
     curve: z
       .object({
@@ -78,7 +81,7 @@ export const captureSchema = z
         /** Most datagrams in one bus message. */
         maxDatagrams: int(1, 65535).default(512),
         /** Most bytes in one bus message. */
-        maxBytes: int(131072, 16 << 20).default(1 << 20),
+        maxBytes: int(131072, 16 << 20).default(256 << 10),
       })
       .strict()
       .prefault({}),
@@ -91,7 +94,7 @@ export const captureSchema = z
       .strict()
       .prefault({}),
     /** Batches waiting for the bus before new ones are dropped (counted). */
-    maxQueuedBatches: int(1, 100_000).default(256),
+    maxQueuedBatches: int(1, 100_000).default(64),
     metrics: metricsListen(9461),
   })
   .strict()
