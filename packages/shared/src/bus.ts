@@ -22,6 +22,9 @@ export interface BusSocketOptions {
 /** Milliseconds a closing socket may keep trying to deliver what it queued. */
 export const CLOSE_LINGER_MS = 2000;
 
+/** How soon a publisher tries again when the proxy's queue is full. */
+export const FULL_RETRY_MS = 1;
+
 /** Longest a publisher waits for the first subscription before it starts. */
 export const SUBSCRIPTION_WAIT_MS = 3000;
 
@@ -51,9 +54,13 @@ export class BusPublisher {
     opts: BusSocketOptions,
     readonly maxQueued: number,
   ) {
+    // With NODROP, a full pipe makes zmq_send fail with EAGAIN while the
+    // socket still polls writable; zeromq.js would spin on it. A send
+    // timeout of 0 returns EAGAIN at once, and pump() waits a little.
     this.socket = new zmq.XPublisher({
       ...clientSecurity(opts.curve),
       sendHighWaterMark: opts.sendHighWaterMark,
+      sendTimeout: 0,
       noDrop: true,
       linger: CLOSE_LINGER_MS,
     });
@@ -139,11 +146,17 @@ export class BusPublisher {
 
   private async pump(): Promise<void> {
     this.sending = true;
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.socket.closed) {
       const msg = this.queue[0]!;
       try {
         await this.socket.send(msg);
       } catch (err) {
+        // The proxy's queue is full: keep the batch and try again shortly;
+        // meanwhile our own bounded queue fills and refuses (queue_full).
+        if ((err as { code?: string }).code === 'EAGAIN') {
+          await new Promise((r) => setTimeout(r, FULL_RETRY_MS));
+          continue;
+        }
         this.failure?.(busError('send', this.endpoint, err));
       }
       this.queue.shift();
@@ -152,8 +165,11 @@ export class BusPublisher {
     this.idle?.();
   }
 
-  /** Sends what is queued (bounded by CLOSE_LINGER_MS), then closes. */
-  async close(): Promise<void> {
+  /**
+   * Sends what is queued (for at most CLOSE_LINGER_MS), then closes.
+   * Resolves with the number of datagrams left unsent, for the caller to count.
+   */
+  async close(): Promise<number> {
     if (this.sending) {
       await Promise.race([
         new Promise<void>((r) => (this.idle = r)),
@@ -161,6 +177,10 @@ export class BusPublisher {
       ]);
     }
     this.socket.close();
+    let unsent = 0;
+    for (const [, batch] of this.queue) unsent += batch.readUInt32LE(16);
+    this.queue.length = 0;
+    return unsent;
   }
 }
 

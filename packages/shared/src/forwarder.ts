@@ -167,7 +167,8 @@ export class Forwarder {
         sent: (n) => { sent.add(); bytes.add(n); },
         dropped: (reason, count = 1) => m.dropped.inc({ reason }, count),
         error: (code) => m.errors.inc({ destination: name, code }),
-        received: (msg) => this.o.onDestinationMessage?.(name, msg),
+        // Only a forwarder that reads answers gets a socket that reads them.
+        ...(this.o.onDestinationMessage ? { received: (msg: Buffer) => this.o.onDestinationMessage!(name, msg) } : {}),
       },
       this.o.log,
     );

@@ -71,7 +71,11 @@ export async function start(ctx: ServiceContext): Promise<RunningService> {
       await pcap.stop();
       pipeline.flush();
       sampleStats(pcap, kernel, gauges, pipeline, publisher);
-      await publisher.close();
+      const unsent = await publisher.close();
+      if (unsent > 0) {
+        counts.drops.get('stop_unsent')!.add(unsent);
+        log.warn({ unsent }, 'bus did not take every datagram before stop');
+      }
     },
   };
 }

@@ -4,7 +4,7 @@ import { KINDS } from '@sekiwake/shared';
 import { DROP_REASONS, type DropReason } from './decode/index.js';
 
 /** Reasons the capture drops a datagram after decoding it. */
-export const PIPELINE_DROPS = ['port_unclassified', 'queue_full', 'no_subscriber', 'too_big'] as const;
+export const PIPELINE_DROPS = ['port_unclassified', 'queue_full', 'no_subscriber', 'too_big', 'stop_unsent'] as const;
 export type PipelineDrop = (typeof PIPELINE_DROPS)[number];
 
 /** Counts kept on the hot path, flushed at scrape time. */
