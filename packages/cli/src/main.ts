@@ -29,7 +29,10 @@ commands:
   send syslog --to HOST:PORT [--rate PPS] [--count N] [--size BYTES]
               [--format rfc3164|rfc5424] [--start-seq N] [--source ADDR]
   send flow --version 5|9|10|sflow --to HOST:PORT [--rate PPS] [--count N]
+              [--records N] [--template-every N] [--domain N] [--start-seq N]
+              [--skip 3,7,10-12] [--source ADDR]
   send trap --version 1|2c|3 --to HOST:PORT [--rate PPS] [--count N]
+              [--community C] [--user NAME] [--engine-id HEX] [--start-seq N]
   search [options]                               find messages in the store's archive
   replay [options]                               re-send archived messages
   anomaly --read FILE [options]                  run the detector offline
@@ -47,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? EXIT.USAGE : EXIT.OK;
   }
-  if (command === 'anomaly' && rest.includes('--read')) return (await import('./commands/anomaly-offline.js')).run(rest);
+  if (command === 'anomaly' && rest.some((a) => a === '--read' || a.startsWith('--read='))) return (await import('./commands/anomaly-offline.js')).run(rest);
   if ((SERVICE_NAMES as string[]).includes(command)) return runOne(command as ServiceName, rest);
   switch (command) {
     case 'search':
