@@ -36,6 +36,7 @@ OpenConfig ReadConfig(const Napi::Object& o) {
   c.timeoutMs = static_cast<int>(GetInt(o, "timeoutMs", c.timeoutMs));
   c.promiscuous = GetBool(o, "promiscuous");
   c.immediate = GetBool(o, "immediate");
+  c.inboundOnly = GetBool(o, "inboundOnly");
   return c;
 }
 

@@ -68,6 +68,11 @@ OpenedHandle OpenLive(const OpenConfig& config) {
     return failed;
   }
   if (rc > 0) result.warnings.push_back(Notice(handle, rc));
+  // Packets this host sends are not captured: a forwarder sending to a
+  // watched port must not see its own output come back as input.
+  if (config.inboundOnly && pcap_setdirection(handle, PCAP_D_IN) != 0) {
+    result.warnings.push_back({"DIRECTION_NOTSUP", pcap_geterr(handle)});
+  }
   result.handle = handle;
   return result;
 }

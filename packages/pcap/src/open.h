@@ -18,6 +18,7 @@ struct OpenConfig {
   int timeoutMs = 10;
   bool promiscuous = false;
   bool immediate = false;
+  bool inboundOnly = false;
 };
 
 // A libpcap status (PCAP_ERROR_* or PCAP_WARNING_*) with its text.

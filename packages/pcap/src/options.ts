@@ -16,6 +16,8 @@ export interface OpenOptions {
   timeoutMs?: number;
   /** Deliver each packet as it arrives (pcap_set_immediate_mode). */
   immediate?: boolean;
+  /** Capture only packets this host receives, not those it sends (pcap_setdirection PCAP_D_IN). */
+  inboundOnly?: boolean;
   /** BPF filter expression, compiled optimized (pcap_compile). */
   filter?: string;
   /** Most packets in one batch handed to JavaScript. */
@@ -31,6 +33,7 @@ export const DEFAULT_OPTIONS = {
   promiscuous: false,
   timeoutMs: 10,
   immediate: false,
+  inboundOnly: false,
   filter: '',
   batchPackets: 1024,
   batchBytes: 1024 * 1024,
@@ -43,6 +46,7 @@ export interface ResolvedOptions {
   filter: string;
   promiscuous: boolean;
   immediate: boolean;
+  inboundOnly: boolean;
   snaplen: number;
   bufferBytes: number;
   timeoutMs: number;
@@ -102,6 +106,7 @@ export function resolveOptions(o: OpenOptions): ResolvedOptions {
   const r = { ...DEFAULT_OPTIONS, ...dropUndefined(o) };
   checkType('promiscuous', r.promiscuous, 'boolean');
   checkType('immediate', r.immediate, 'boolean');
+  checkType('inboundOnly', r.inboundOnly, 'boolean');
   checkType('filter', r.filter, 'string');
   return {
     device: o.device ?? '',
@@ -109,6 +114,7 @@ export function resolveOptions(o: OpenOptions): ResolvedOptions {
     filter: r.filter,
     promiscuous: r.promiscuous,
     immediate: r.immediate,
+    inboundOnly: r.inboundOnly,
     snaplen: checkInteger('snaplen', r.snaplen),
     bufferBytes: checkInteger('bufferBytes', r.bufferBytes),
     timeoutMs: checkInteger('timeoutMs', r.timeoutMs),

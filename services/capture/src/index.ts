@@ -87,6 +87,7 @@ function open(cfg: CaptureConfig, filter: string): PcapCapture {
       snaplen: cfg.snaplen,
       bufferBytes: cfg.bufferBytes,
       promiscuous: cfg.promiscuous,
+      inboundOnly: cfg.direction === 'in' && !cfg.readFile,
       timeoutMs: cfg.timeoutMs,
       filter,
     });

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { start, type Proc } from './process.js';
 
+let witnesses = 0;
+
 /** A running tcpdump writing a pcap file. */
 export interface Witness {
   proc: Proc;
@@ -17,15 +19,17 @@ export interface Witness {
 
 /** Starts `tcpdump -i IFACE -w FILE FILTER` and waits until it listens. */
 export async function startTcpdump(t: TestContext, dir: string, iface: string, filter: string, netns?: string): Promise<Witness> {
-  const file = join(dir, `witness-${Date.now()}.pcap`);
-  const args = ['-i', iface, '-n', '-U', '-B', '32768', '-s', '0', '-w', file, filter];
+  const file = join(dir, `witness-${process.pid}-${++witnesses}.pcap`);
+  // Immediate mode: every packet is written as it arrives, none waits in a
+  // half-full buffer when the witness is stopped.
+  const args = ['-i', iface, '-n', '-U', '--immediate-mode', '-B', '32768', '-s', '0', '-w', file, filter];
   const proc = netns ? start(t, 'ip', ['netns', 'exec', netns, 'tcpdump', ...args]) : start(t, 'tcpdump', args);
   await proc.waitFor(/listening on/);
   return {
     proc,
     file,
     async payloads() {
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 500));
       await proc.stop();
       return udpPayloads(readFileSync(file));
     },

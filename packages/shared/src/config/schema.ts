@@ -65,6 +65,12 @@ export const captureSchema = z
     /** Kernel capture buffer (pcap_set_buffer_size). */
     bufferBytes: int(1 << 20, 1 << 30).default(64 << 20),
     promiscuous: z.boolean().default(false),
+    /**
+     * `in`: only what this host receives (pcap_setdirection), so a forwarder
+     * sending to a watched port never captures its own output. `both` also
+     * takes what the host sends, e.g. to relay a local daemon's messages.
+     */
+    direction: z.enum(['in', 'both']).default('in'),
     /** libpcap buffer timeout: the longest a packet waits in the kernel. */
     timeoutMs: int(1, 1000).default(10),
     /** Destination UDP ports that mark each kind. */
