@@ -92,8 +92,9 @@ async function softflowd(t: TestContext, dir: string, pcap: string, to: string, 
     await new Promise((r) => setTimeout(r, 200));
     await run('softflowctl', ['-c', ctl, 'statistics']);
   }
+  // Its own statistics line is printed or not depending on how it was
+  // woken; what it exported is checked at the collectors instead.
   assert.equal(await proc.exited, 0, proc.stderr());
-  assert.match(proc.stdout() + proc.stderr(), new RegExp(`Flows exported: ${FLOWS} `));
 }
 
 test('softflowd v5, v9 and IPFIX through the forwarder: nfcapd stores the same flows as when it receives softflowd directly', async (t) => {
