@@ -31,6 +31,8 @@ export interface BenchRow {
   /** What relayed: "sekiwake", "rsyslog", ... with a qualifier if needed. */
   relay: string;
   offeredPps: number;
+  /** The rate the sender reached; below the offered one when the cores were busy. */
+  achievedPps?: number;
   sent: number;
   delivered: number;
   /** Percentage lost, from sent and delivered. */
@@ -227,6 +229,7 @@ export function rowOf(path: string, relay: string, rate: number, load: RelayLoad
     path,
     relay,
     offeredPps: rate,
+    achievedPps: Math.round(load.sent.pps),
     sent: n,
     delivered: load.received,
     lossPct: lossPct(n, load.received),

@@ -10,10 +10,10 @@ import { buildTools, OUT, type BenchRow, type Suite } from './harness.js';
 import { SUITES } from './suites/index.js';
 
 function table(rows: BenchRow[]): string {
-  const head = '| path | relay | offered pps | sent | delivered | loss % | CPU µs/datagram | CPU by process (µs) | peak RSS MiB | note |\n|---|---|---|---|---|---|---|---|---|---|';
+  const head = '| path | relay | offered pps | achieved pps | sent | delivered | loss % | CPU µs/datagram | CPU by process (µs) | peak RSS MiB | note |\n|---|---|---|---|---|---|---|---|---|---|---|';
   const fmt = (o?: Record<string, number>) => (o ? Object.entries(o).map(([k, v]) => `${k} ${v}`).join(', ') : '');
   const lines = rows.map((r) =>
-    `| ${r.path} | ${r.relay} | ${r.offeredPps} | ${r.sent} | ${r.delivered} | ${r.lossPct} | ${r.cpuUsPerDatagram} | ${fmt(r.cpuByProcess)} | ${fmt(r.peakRssMiB)} | ${r.note ?? ''} |`);
+    `| ${r.path} | ${r.relay} | ${r.offeredPps} | ${r.achievedPps ?? ''} | ${r.sent} | ${r.delivered} | ${r.lossPct} | ${r.cpuUsPerDatagram} | ${fmt(r.cpuByProcess)} | ${fmt(r.peakRssMiB)} | ${r.note ?? ''} |`);
   return [head, ...lines].join('\n');
 }
 

@@ -90,7 +90,10 @@ export const syslogSuite: Suite = {
         const row = await fn(ctx, rate, seconds);
         rows.push(row);
         process.stderr.write(`  ${relay} ${rate} pps: loss ${row.lossPct}%\n`);
-        if (row.lossPct < LOSS_LIMIT_PCT) best.set(relay, rate);
+        // The sender shares the two cores with the relay; what counts is the
+        // rate it achieved, not the one it was asked for.
+        const achieved = Math.min(rate, row.achievedPps ?? rate);
+        if (row.lossPct < LOSS_LIMIT_PCT) best.set(relay, Math.max(best.get(relay)!, achieved));
         else failed.add(relay);
       }
     }
@@ -103,7 +106,7 @@ export const syslogSuite: Suite = {
     }
     rows.push({
       path: 'syslog', relay: 'summary', offeredPps: 0, sent: 0, delivered: 0, lossPct: 0, cpuUsPerDatagram: 0,
-      note: `highest rate with loss < ${LOSS_LIMIT_PCT}%: rsyslog ${best.get('rsyslog')} pps, sekiwake ${best.get('sekiwake')} pps (ladder tops at ${ladder.at(-1)})`,
+      note: `highest achieved rate with loss < ${LOSS_LIMIT_PCT}%: rsyslog ${best.get('rsyslog')} pps, sekiwake ${best.get('sekiwake')} pps (ladder tops at ${ladder.at(-1)} offered)`,
     });
     return rows;
   },

@@ -19,6 +19,27 @@ export interface BusSocketOptions {
   curve?: Config['bus']['curve'];
 }
 
+/**
+ * A receive loop that always finds a message waiting never leaves the
+ * microtask queue, and timers (heartbeats) and other sockets starve. Loops
+ * call `fairness.turn()` per message; it yields to the event loop once
+ * YIELD_AFTER_MS have passed since the last time it did.
+ */
+export const YIELD_AFTER_MS = 5;
+
+/** Lets a busy receive loop give the rest of the process its turn. */
+export class Fairness {
+  private last = performance.now();
+
+  /** Resolves at once, or after one turn of the event loop when one is due. */
+  turn(): Promise<void> | null {
+    const now = performance.now();
+    if (now - this.last < YIELD_AFTER_MS) return null;
+    this.last = now;
+    return new Promise((r) => setImmediate(r));
+  }
+}
+
 /** Milliseconds a closing socket may keep trying to deliver what it queued. */
 export const CLOSE_LINGER_MS = 2000;
 
@@ -239,7 +260,9 @@ export class BusSubscriber {
     onInvalid(err: SekiwakeError, bytes: number): void;
   }): void {
     this.running = (async () => {
+      const fairness = new Fairness();
       for await (const frames of this.socket) {
+        await fairness.turn();
         const batch = frames[1];
         if (frames.length !== 2 || batch === undefined) {
           handlers.onInvalid(new SekiwakeError('E_ENVELOPE', 'bus message must have 2 frames'), 0);

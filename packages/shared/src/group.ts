@@ -24,7 +24,7 @@
 import * as zmq from 'zeromq';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { SendQueue, type BusSocketOptions } from './bus.js';
+import { Fairness, SendQueue, type BusSocketOptions } from './bus.js';
 import { clientSecurity } from './curve.js';
 import { SekiwakeError } from './errors.js';
 import type { Kind } from './envelope.js';
@@ -201,7 +201,9 @@ export class GroupMember {
 
   private async receive(onBatch: BatchHandler): Promise<void> {
     try {
+      const fairness = new Fairness();
       for await (const frames of this.socket) {
+        await fairness.turn();
         this.lastHeard = Date.now();
         const command = frames[0]?.toString();
         if (command === 'DATA' && frames.length === 3) onBatch(frames[1]!.toString('latin1'), frames[2]!);

@@ -13,6 +13,7 @@ import {
   memberSeed,
   owner,
   RECORD_FIXED_BYTES,
+  Fairness,
   SendQueue,
   type BatchHeader,
   type Kind,
@@ -56,6 +57,7 @@ export class GroupRouter {
   private readonly groups = new Map<string, Group>();
   private readonly byIdentity = new Map<string, { group: Group; member: Member }>();
   private timer: NodeJS.Timeout | null = null;
+  private lastTick = Date.now();
   private readonly out: SendQueue;
 
   constructor(
@@ -147,7 +149,9 @@ export class GroupRouter {
   }
 
   private async receive(): Promise<void> {
+    const fairness = new Fairness();
     for await (const [identity, command, body] of this.socket) {
+      await fairness.turn();
       if (identity === undefined || command === undefined) continue;
       if (command.toString() === 'ACK') {
         this.acked(identity, Number(body?.toString()));
@@ -232,9 +236,13 @@ export class GroupRouter {
 
   private tick() {
     const now = Date.now();
+    // A tick that comes late means this process was busy, not that the
+    // members went quiet: their heartbeats may be waiting unread.
+    const late = now - this.lastTick > 2 * HEARTBEAT_INTERVAL_MS;
+    this.lastTick = now;
     for (const g of this.groups.values()) {
       for (const member of [...g.members]) {
-        if (now - member.lastSeen > MEMBER_TIMEOUT_MS) this.leave(g, member, 'timeout');
+        if (!late && now - member.lastSeen > MEMBER_TIMEOUT_MS) this.leave(g, member, 'timeout');
         else this.out.send([member.identity, 'HB']).catch(() => undefined);
       }
     }

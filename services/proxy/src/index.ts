@@ -14,6 +14,7 @@ import * as zmq from 'zeromq';
 import {
   readBatchHeader,
   SekiwakeError,
+  Fairness,
   SendQueue,
   serverSecurity,
   ZapHandler,
@@ -58,7 +59,9 @@ export async function start(ctx: ServiceContext): Promise<RunningService> {
 
   const sequences = new SequenceTracker();
   const forward = (async () => {
+    const fairness = new Fairness();
     for await (const msg of frontend) {
+      await fairness.turn();
       const header = inspect(msg);
       if (header === null) {
         m.dropped.inc({ reason: 'envelope_invalid' });
