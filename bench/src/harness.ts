@@ -73,6 +73,14 @@ export interface Running {
   exited: Promise<number | null>;
 }
 
+// Everything launched and still running, so a failed run can end it all.
+const live = new Set<Running>();
+
+/** Stops every process the benchmark started that is still running. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...live].map((p) => p.stop()));
+}
+
 /** Starts a command, collecting its stdout and stderr. */
 export function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Running {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -80,7 +88,7 @@ export function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv = pro
   child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-  return {
+  const running: Running = {
     child,
     output: () => text,
     exited,
@@ -99,6 +107,9 @@ export function launch(cmd: string, args: string[], env: NodeJS.ProcessEnv = pro
       clearTimeout(timer);
     },
   };
+  live.add(running);
+  void exited.then(() => live.delete(running));
+  return running;
 }
 
 /** Waits `ms`. */

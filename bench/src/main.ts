@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildTools, OUT, type BenchRow, type Suite } from './harness.js';
+import { buildTools, OUT, stopAll, type BenchRow, type Suite } from './harness.js';
 import { SUITES } from './suites/index.js';
 
 function table(rows: BenchRow[]): string {
@@ -34,7 +34,8 @@ async function main() {
   writeFileSync(join(OUT, 'results.json'), JSON.stringify({ at: new Date().toISOString(), quick: ctx.quick, suites: all }, null, 2));
 }
 
-main().catch((err: unknown) => {
+main().catch(async (err: unknown) => {
   process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
   process.exitCode = 1;
+  await stopAll();
 });

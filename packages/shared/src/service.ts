@@ -11,6 +11,9 @@ import { Metrics, serveMetrics, type HealthCheck } from './metrics.js';
 /** Longest a service may take to drain and stop before it is abandoned. */
 export const STOP_TIMEOUT_MS = 15_000;
 
+/** Longest the last log lines may take to leave before the process exits anyway. */
+export const EXIT_FLUSH_MS = 1000;
+
 /** How far apart the metrics ports of replicas on one host are. */
 export const REPLICA_PORT_STEP = 100;
 
@@ -46,6 +49,8 @@ export async function runService(
   start: ServiceStart,
 ): Promise<never> {
   const replica = Number(process.env.SEKIWAKE_REPLICA ?? 0) || 0;
+  // A closed stdout (its reader gone) must not take the service down mid-drain.
+  process.stdout.on('error', () => undefined);
   const log = createLogger(name, config.log.level);
   const metrics = new Metrics(name, { replica: String(replica) });
   const listen = config.services[name].metrics;
@@ -76,6 +81,9 @@ function stopSignal(service: RunningService): Promise<string> {
     const onSignal = (sig: NodeJS.Signals) => resolve(sig);
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    // Under `sekiwake up`: a supervisor that is gone cannot stop or restart
+    // us any more, so its children stop with it.
+    if (process.connected) process.once('disconnect', () => resolve('supervisor gone'));
     service.finished?.then(() => resolve('finished'), reject);
   });
 }
@@ -102,7 +110,10 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 }
 
 function exit(code: number): never {
-  // Let pino's stdout writes finish before leaving.
+  // Let pino's stdout writes finish before leaving, but do not wait on a
+  // stdout nobody reads any more (a supervisor that died).
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), EXIT_FLUSH_MS).unref();
   process.stdout.write('', () => process.exit(code));
   return undefined as never;
 }
