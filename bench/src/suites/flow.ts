@@ -122,6 +122,7 @@ async function measure(ctx: BenchContext, relay: Relay, fanout: number, file: st
     path: `flow x${fanout}`,
     relay: relay.name,
     offeredPps: rate,
+    achievedPps: Math.round(sent.pps),
     sent: sent.sent,
     delivered: received,
     lossPct: lossPct(sent.sent * fanout, received),
@@ -151,7 +152,8 @@ export const flowSuite: Suite = {
           rows.push(row);
           process.stderr.write(`  ${relay.name} x${fanout} ${rate} pps: loss ${row.lossPct}%\n`);
           if (row.lossPct >= LOSS_LIMIT_PCT) break;
-          best = rate;
+          // The sender shares the cores: count the rate it reached.
+          best = Math.max(best, Math.min(rate, row.achievedPps ?? rate));
         }
         await relay.stop();
         summary.push(`${relay.name} x${fanout} ${best} pps`);
@@ -159,7 +161,7 @@ export const flowSuite: Suite = {
     }
     rows.push({
       path: 'flow', relay: 'summary', offeredPps: 0, sent: 0, delivered: 0, lossPct: 0, cpuUsPerDatagram: 0,
-      note: `highest rate with loss < ${LOSS_LIMIT_PCT}%: ${summary.join(', ')} (ladder tops at ${ladder.at(-1)})`,
+      note: `highest achieved rate with loss < ${LOSS_LIMIT_PCT}%: ${summary.join(', ')} (ladder tops at ${ladder.at(-1)} offered)`,
     });
     return rows;
   },
