@@ -11,16 +11,10 @@ import { CLI, run } from './helpers/process.js';
 import { startRsyslog } from './helpers/rsyslog.js';
 import { metricValue, scrape, startStack, tempDir, testConfig } from './helpers/stack.js';
 import { startTcpdump } from './helpers/tcpdump.js';
-import { listenUdp } from './helpers/udp.js';
+import { listenUdp, payloadCounts } from './helpers/udp.js';
 
 const CAPTURE_PORT = 25514;
 const RSYSLOG_PORT = 23514;
-
-function counts(list: Buffer[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const b of list) m.set(b.toString('latin1'), (m.get(b.toString('latin1')) ?? 0) + 1);
-  return m;
-}
 
 test('syslog from logger and sekiwake send arrives exactly once, byte for byte, at two destinations', async (t) => {
   const dir = tempDir(t);
@@ -56,8 +50,8 @@ test('syslog from logger and sekiwake send arrives exactly once, byte for byte, 
   const sent = await witness.payloads();
   assert.equal(sent.length, total, 'tcpdump saw every datagram sent');
 
-  const expected = counts(sent);
-  assert.deepEqual(counts(got), expected, 'the listener got each sent payload exactly once, unchanged');
+  const expected = payloadCounts(sent);
+  assert.deepEqual(payloadCounts(got), expected, 'the listener got each sent payload exactly once, unchanged');
   for (const [payload, n] of expected) assert.equal(n, 1, `payload sent once: ${payload.slice(0, 60)}`);
   assert.ok(got.some((b) => b.toString().endsWith(`rfc3164 ${tag}`)), 'the RFC 3164 logger message came through');
   assert.ok(got.some((b) => b.toString().endsWith(`rfc5424 ${tag}`)), 'the RFC 5424 logger message came through');
@@ -66,7 +60,7 @@ test('syslog from logger and sekiwake send arrives exactly once, byte for byte, 
 
   const until = Date.now() + 10_000;
   while (rsyslog.messages().length < total && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(counts(rsyslog.messages().map((l) => Buffer.from(l, 'latin1'))), expected, 'rsyslog got each payload exactly once, unchanged');
+  assert.deepEqual(payloadCounts(rsyslog.messages().map((l) => Buffer.from(l, 'latin1'))), expected, 'rsyslog got each payload exactly once, unchanged');
 
   const fwd = await scrape(stack, 'syslog-forwarder');
   assert.equal(metricValue(fwd, 'sekiwake_destination_sent_total', { destination: 'listener' }), total);

@@ -14,7 +14,7 @@ import { test, type TestContext } from 'node:test';
 import { CLI, run, start } from './helpers/process.js';
 import { metricValue, scrape, startStack, tempDir, testConfig } from './helpers/stack.js';
 import { startTcpdump } from './helpers/tcpdump.js';
-import { listenUdp } from './helpers/udp.js';
+import { listenUdp, payloadCounts } from './helpers/udp.js';
 
 const CAPTURE_PORT = 27162;
 const MANAGER_PORT = 27163;
@@ -65,12 +65,6 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs = 10_000): Pro
   const until = Date.now() + timeoutMs;
   while (!ok() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   assert.ok(ok(), what);
-}
-
-function counts(list: Buffer[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const b of list) m.set(b.toString('hex'), (m.get(b.toString('hex')) ?? 0) + 1);
-  return m;
 }
 
 function seqOf(line: string): number {
@@ -132,7 +126,7 @@ test('v1, v2c, v3 traps and an inform reach a real snmptrapd exactly once, byte 
   await new Promise((r) => setTimeout(r, 500));
   const sent = await witness.payloads();
   assert.equal(sent.length, total, 'tcpdump saw each notification sent once');
-  assert.deepEqual(counts(got), counts(sent), 'the listener got each payload exactly once, unchanged');
+  assert.deepEqual(payloadCounts(got), payloadCounts(sent), 'the listener got each payload exactly once, unchanged');
 
   const lines = manager.lines();
   assert.deepEqual(lines.map(seqOf).sort((a, b) => a - b), expectedSeqs, 'the manager logged each notification exactly once');

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { CLI, run } from './helpers/process.js';
 import { metricValue, scrape, startStack, tempDir, testConfig } from './helpers/stack.js';
 import { startTcpdump } from './helpers/tcpdump.js';
-import { listenUdp } from './helpers/udp.js';
+import { listenUdp, payloadCounts } from './helpers/udp.js';
 
 const CAPTURE_PORT = 26055;
 const COLLECTOR_PORT = 26155;
@@ -43,12 +43,6 @@ const MALFORMED: Array<[string, string, Buffer]> = [
   ['unknown', 'unknown_version', Buffer.from('<13>not a flow at all')],
 ];
 
-function counts(list: Buffer[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const b of list) m.set(b.toString('hex'), (m.get(b.toString('hex')) ?? 0) + 1);
-  return m;
-}
-
 test('per-exporter records and upstream loss, malformed datagrams forwarded raw and counted', async (t) => {
   const dir = tempDir(t);
   const witness = await startTcpdump(t, dir, 'lo', `udp dst port ${CAPTURE_PORT}`);
@@ -78,7 +72,7 @@ test('per-exporter records and upstream loss, malformed datagrams forwarded raw 
   const got = await collector.settle(total);
   const sent = await witness.payloads();
   assert.equal(sent.length, total, 'tcpdump saw every datagram sent');
-  assert.deepEqual(counts(got), counts(sent), 'the collector got every datagram once, byte for byte, malformed ones too');
+  assert.deepEqual(payloadCounts(got), payloadCounts(sent), 'the collector got every datagram once, byte for byte, malformed ones too');
 
   const m = await scrape(stack, 'xflow-forwarder');
   for (const e of EXPORTERS) {

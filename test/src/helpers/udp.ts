@@ -35,3 +35,17 @@ export async function listenUdp(t: TestContext, host: string, port = 0): Promise
     },
   };
 }
+
+/**
+ * How often each distinct payload occurs, keyed by its bytes as latin1 (one
+ * character per byte, so equal keys mean equal bytes): two lists compare
+ * equal when they hold the same payloads the same number of times.
+ */
+export function payloadCounts(list: Buffer[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const b of list) {
+    const key = b.toString('latin1');
+    m.set(key, (m.get(key) ?? 0) + 1);
+  }
+  return m;
+}
